@@ -1,0 +1,34 @@
+# duban — the two commands of the README, and the benchmarks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres bench lint install clean
+
+$(BIN)/duban: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/duban
+
+install: $(BIN)/duban
+
+# Start duban with the demo prefecture on SQLite, a background worker beside the web server.
+run: install
+	$(BIN)/duban migrate --verbosity 0
+	$(BIN)/duban demo --if-empty
+	$(BIN)/duban serve --with-worker --bind 127.0.0.1:8000
+
+# The whole suite on SQLite, then on PostgreSQL when one is reachable.
+test: install
+	@bash scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) var duban.sqlite3*

@@ -1,0 +1,73 @@
+"""The background worker: small `handle_one_*` steps, each claiming its work with a conditional UPDATE.
+
+Nothing here needs a broker; any number of workers may run against one database.
+"""
+
+import datetime as dt
+import logging
+import signal
+import time
+
+from django.conf import settings
+from django.db import transaction
+
+from duban.core import clock
+from duban.core.models import ScheduledJob
+
+log = logging.getLogger("duban.worker")
+
+
+def claim_job(name: str, interval: dt.timedelta) -> bool:
+    """Claim one run of a periodic job; True for exactly one worker per due run."""
+    now = clock.now()
+    ScheduledJob.objects.get_or_create(name=name, defaults={"next_run_at": now})
+    claimed = ScheduledJob.objects.filter(name=name, next_run_at__lte=now).update(
+        next_run_at=now + interval, last_run_at=now
+    )
+    return claimed == 1
+
+
+def handle_one_sweep() -> bool:
+    """Recompute lights for the passage of time, if the sweep is due."""
+    from duban.supervision.lights import lights_refresh
+
+    if not claim_job("lights_sweep", dt.timedelta(seconds=settings.DUBAN_SWEEP_INTERVAL)):
+        return False
+    with transaction.atomic():
+        changed = lights_refresh()
+    ScheduledJob.objects.filter(name="lights_sweep").update(
+        last_result=f"assignments={changed[0]} tasks={changed[1]}"
+    )
+    log.info("lights sweep: %s assignments, %s tasks changed", *changed)
+    return True
+
+
+STEPS = [handle_one_sweep]
+
+
+class Worker:
+    def __init__(self, idle_seconds: float = 2.0):
+        self.idle_seconds = idle_seconds
+        self.stopping = False
+
+    def stop(self, *_args) -> None:
+        log.info("worker stopping")
+        self.stopping = True
+
+    def run(self, once: bool = False) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        log.info("worker started")
+        while not self.stopping:
+            did_work = False
+            for step in STEPS:
+                try:
+                    did_work = step() or did_work
+                except Exception:  # a failing step must not stop the others
+                    log.exception("worker step %s failed", step.__name__)
+            if once:
+                return
+            if not did_work:
+                deadline = time.monotonic() + self.idle_seconds
+                while not self.stopping and time.monotonic() < deadline:
+                    time.sleep(0.2)

@@ -1,0 +1,159 @@
+"""Lights (亮灯), computed in SQL for a whole table or for the tasks one change touched.
+
+One set of expressions serves both the sweep (`lights_refresh()`, every active
+row, for the passage of time) and each service call
+(`lights_refresh(task_ids=[…])`). The rules, in order (DESIGN.md, Time):
+
+assignment, while active (待签收 / 办理中 / 待审核):
+  red     deadline passed (for 待审核: asked to close after the deadline),
+          or returned `DUBAN_LIGHT_RETURNS_RED` times,
+          or more than `DUBAN_LIGHT_BEHIND_RED` points behind 序时进度
+  yellow  deadline within `DUBAN_LIGHT_SOON_WORKDAYS` working days,
+          or not signed within the sign-in SLA, or a report or milestone overdue,
+          or more than `DUBAN_LIGHT_BEHIND_YELLOW` points behind 序时进度
+  green   otherwise
+  待改派 (returned by the unit) is yellow until the supervisor reassigns it.
+  Done assignments keep the light set when verified (按期 / 逾期办结).
+task, while active: the worst light among its live assignments.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.lookups import Exact, LessThan
+
+from duban.core import clock
+from duban.supervision.models import Assignment, Light, Milestone, Task
+from duban.workdays.store import get_calendar
+
+EPOCH = dt.date(2000, 1, 1)
+ACTIVE = ("pending", "in_progress", "review")
+LIVE = ("pending", "in_progress", "review", "done", "returned")
+TASK_ACTIVE = ("assigned", "in_progress", "closing")
+
+
+class DayNumber(Func):
+    """Days since 2000-01-01 for a date column, the same number on SQLite and PostgreSQL."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) - 2451544.5 AS INTEGER)",
+                           **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '2000-01-01')", **extra)
+
+
+@dataclass(frozen=True)
+class LightParams:
+    """Everything time-dependent, computed once in Python so the SQL compares plain dates."""
+
+    today: dt.date
+    passed: dt.date  # deadlines on or before this date have ended
+    soon: dt.date  # deadlines on or before this date are due soon
+    returns_red: int
+    behind_yellow: int
+    behind_red: int
+
+    @property
+    def today_number(self) -> int:
+        return (self.today - EPOCH).days
+
+
+def light_params(moment: dt.datetime | None = None) -> LightParams:
+    at = moment or clock.now()
+    today = clock.local(at).date()
+    calendar = get_calendar()
+    return LightParams(
+        today=today,
+        passed=clock.passed_through(at),
+        soon=calendar.add_workdays(today, settings.DUBAN_LIGHT_SOON_WORKDAYS),
+        returns_red=settings.DUBAN_LIGHT_RETURNS_RED,
+        behind_yellow=settings.DUBAN_LIGHT_BEHIND_YELLOW,
+        behind_red=settings.DUBAN_LIGHT_BEHIND_RED,
+    )
+
+
+def _behind(points: int, today_number: int) -> Q:
+    """More than `points` behind the linear expectation: (progress + points)·(D−A) < 100·(T−A)."""
+    span = DayNumber("deadline") - DayNumber("assigned_on")
+    elapsed = Value(today_number) - DayNumber("assigned_on")
+    return Q(state="in_progress", deadline__gt=F("assigned_on")) & Q(
+        LessThan((F("progress") + Value(points)) * span, elapsed * Value(100))
+    )
+
+
+def assignment_light_expression(p: LightParams) -> Case:
+    overdue_milestone = Exists(
+        Milestone.objects.filter(task_id=OuterRef("task_id"), done_at__isnull=True, due__lte=p.passed)
+    )
+    past_deadline = Q(deadline__lte=p.passed) & (~Q(state="review") | Q(submitted_on__gt=F("deadline")))
+    return Case(
+        When(state="returned", then=Value(Light.YELLOW)),
+        When(past_deadline, then=Value(Light.RED)),
+        When(return_count__gte=p.returns_red, then=Value(Light.RED)),
+        When(_behind(p.behind_red, p.today_number), then=Value(Light.RED)),
+        When(Q(deadline__lte=p.soon) & ~Q(state="review"), then=Value(Light.YELLOW)),
+        When(state="pending", sign_due__lte=p.passed, then=Value(Light.YELLOW)),
+        When(state="in_progress", next_report_due__lte=p.passed, then=Value(Light.YELLOW)),
+        When(Q(overdue_milestone) & ~Q(state="review"), then=Value(Light.YELLOW)),
+        When(_behind(p.behind_yellow, p.today_number), then=Value(Light.YELLOW)),
+        default=Value(Light.GREEN),
+        output_field=CharField(),
+    )
+
+
+LIGHT_RANK = Case(
+    When(light=Light.RED, then=Value(3)),
+    When(light=Light.YELLOW, then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def task_light_expression() -> Case:
+    worst = Subquery(
+        Assignment.objects.filter(task_id=OuterRef("pk"), state__in=LIVE)
+        .order_by()
+        .values("task_id")
+        .annotate(worst=Max(LIGHT_RANK))
+        .values("worst")[:1],
+        output_field=IntegerField(),
+    )
+    return Case(
+        When(Q(Exact(worst, Value(3))), then=Value(Light.RED)),
+        When(Q(Exact(worst, Value(2))), then=Value(Light.YELLOW)),
+        default=Value(Light.GREEN),
+        output_field=CharField(),
+    )
+
+
+def lights_refresh(*, task_ids: list[int] | None = None, params: LightParams | None = None) -> tuple[int, int]:
+    """Recompute stored lights; returns (assignments changed, tasks changed)."""
+    p = params or light_params()
+    expr = assignment_light_expression(p)
+    assignments = Assignment.objects.filter(state__in=(*ACTIVE, "returned"))
+    tasks = Task.objects.filter(state__in=TASK_ACTIVE)
+    if task_ids is not None:
+        assignments = assignments.filter(task_id__in=task_ids)
+        tasks = tasks.filter(pk__in=task_ids)
+    changed_assignments = assignments.exclude(light=expr).update(light=expr)
+    task_expr = task_light_expression()
+    changed_tasks = tasks.exclude(light=task_expr).update(light=task_expr)
+    return changed_assignments, changed_tasks

@@ -1,0 +1,297 @@
+"""Decisions and tasks: register, decompose, assign (交办), close (销号), cancel (撤销), 批示."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from duban.core import clock
+from duban.core.errors import DomainError, PermissionDenied
+from duban.org.models import Role, Unit
+from duban.supervision.access import access_lead_task, access_supervise_task, in_subtree
+from duban.supervision.lights import lights_refresh
+from duban.supervision.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Cadence,
+    Decision,
+    DecisionKind,
+    Instruction,
+    Light,
+    Milestone,
+    Target,
+    Task,
+    TaskCounter,
+    TaskPlan,
+    TaskState,
+    Urgency,
+)
+from duban.supervision.services.common import (
+    check_version,
+    default_deadline,
+    lock,
+    move,
+    record,
+    require_text,
+    save_versioned,
+    sign_due_from,
+    sync_task,
+)
+
+
+def _require_supervisor(actor) -> None:
+    if actor is None or not actor.is_active or not actor.has_role(Role.SUPERVISOR) or actor.unit is None:
+        raise PermissionDenied("只有督查员可以登记决策部署和督办事项。")
+
+
+@transaction.atomic
+def decision_create(*, actor, kind: str, title: str, issued_on: dt.date, doc_number: str = "",
+                    issuer: str = "", body: str = "") -> Decision:
+    """登记决策部署."""
+    _require_supervisor(actor)
+    if kind not in DecisionKind.values:
+        raise DomainError("decision_kind_invalid", "决策部署类型无效。", {"kind": kind})
+    decision = Decision(
+        kind=kind,
+        title=require_text(title, "decision_title_required", "请填写决策部署的标题。", 200),
+        doc_number=doc_number.strip()[:100],
+        issuer=issuer.strip()[:100],
+        issued_on=issued_on,
+        body=body,
+        owner_unit=actor.unit,
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    decision.full_clean()
+    decision.save()
+    record(actor=actor, verb="decision.create", obj=decision, task=None, unit_id=actor.unit_id,
+           kind=kind, title=decision.title)
+    return decision
+
+
+def _next_code(year: int) -> str:
+    TaskCounter.objects.get_or_create(year=year)
+    counter = lock(TaskCounter, year, "task_counter")
+    TaskCounter.objects.filter(pk=year).update(last=counter.last + 1)
+    return f"DB-{year}-{counter.last + 1:04d}"
+
+
+def _units(ids, what: str) -> list[Unit]:
+    ids = list(dict.fromkeys(int(i) for i in ids or []))
+    units = list(Unit.objects.filter(pk__in=ids, is_active=True))
+    if len(units) != len(ids):
+        raise DomainError("unit_unknown", f"{what}中有不存在或已停用的单位。")
+    by_id = {u.pk: u for u in units}
+    return [by_id[i] for i in ids]
+
+
+@transaction.atomic
+def task_create(*, actor, decision: Decision, title: str, lead_unit_ids: list[int],
+                cooperating_unit_ids: list[int] | None = None, requirements: str = "",
+                deadline: dt.date | None = None, cadence: str = Cadence.NONE, report_day: int | None = None,
+                responsible_leader=None, urgency: str = Urgency.NORMAL, is_key: bool = False,
+                category: str = "", milestones: list[tuple[str, dt.date]] | None = None,
+                targets: list[dict] | None = None, parent_assignment: Assignment | None = None) -> Task:
+    """Create a task (a draft until 交办). With `parent_assignment`, a unit decomposes work it received."""
+    _require_supervisor(actor)
+    scope_root = actor.unit
+    parent = None
+    if parent_assignment is not None:
+        parent_assignment = lock(Assignment, parent_assignment.pk, "assignment")
+        if parent_assignment.unit_id != actor.unit_id:
+            raise PermissionDenied("只能分解本单位承办的事项。")
+        if parent_assignment.state != AssignmentState.IN_PROGRESS:
+            raise DomainError("cascade_needs_signed", "请先签收上级交办的事项，再进行分解。")
+        parent = parent_assignment.task
+        decision = parent.decision
+        if deadline is None and cadence == Cadence.NONE:
+            deadline = parent_assignment.deadline
+        if deadline is not None and parent_assignment.deadline is not None and deadline > parent_assignment.deadline:
+            raise DomainError("cascade_deadline_late", "分解事项的时限不能晚于上级交办的时限。")
+    elif not in_subtree(decision.owner_unit, scope_root) and decision.owner_unit_id != scope_root.pk:
+        raise PermissionDenied("只能在本单位登记的决策部署下创建事项。")
+    if cadence not in Cadence.values:
+        raise DomainError("task_cadence_invalid", "报送周期无效。")
+    if urgency not in Urgency.values:
+        raise DomainError("task_urgency_invalid", "紧急程度无效。")
+    if report_day is not None and not 1 <= report_day <= 28:
+        raise DomainError("task_report_day_invalid", "每期报送日应在1日至28日之间。")
+    leads = _units(lead_unit_ids, "牵头单位")
+    cooperating = _units(cooperating_unit_ids, "配合单位")
+    if not leads:
+        raise DomainError("task_lead_required", "请至少指定一个牵头单位。")
+    overlap = {u.pk for u in leads} & {u.pk for u in cooperating}
+    if overlap:
+        raise DomainError("task_unit_twice", "同一单位不能既牵头又配合。")
+    for unit in leads + cooperating:
+        if not in_subtree(unit, scope_root) or unit.pk == scope_root.pk:
+            raise DomainError("task_unit_out_of_scope", f"“{unit.name}”不在本单位的交办范围内。")
+    if responsible_leader is not None and not responsible_leader.has_role(Role.LEADER):
+        raise DomainError("task_leader_invalid", "责任领导必须是具有领导角色的人员。")
+    if deadline is not None and deadline < clock.today():
+        raise DomainError("task_deadline_past", "完成时限不能早于今天。")
+    now = clock.now()
+    task = Task(
+        code=_next_code(clock.today().year),
+        title=require_text(title, "task_title_required", "请填写督办事项。", 300),
+        requirements=requirements,
+        decision=decision,
+        parent=parent,
+        parent_assignment=parent_assignment,
+        owner_unit=scope_root,
+        responsible_leader=responsible_leader,
+        category=category[:50],
+        urgency=urgency,
+        deadline=deadline,
+        cadence=cadence,
+        report_day=report_day,
+        is_key=is_key,
+        created_by=actor,
+        created_at=now,
+    )
+    task.save()
+    for title_, due in milestones or []:
+        Milestone.objects.create(task=task, title=require_text(title_, "milestone_title_required",
+                                                               "请填写节点名称。", 200), due=due)
+    for spec in targets or []:
+        try:
+            Target.objects.create(task=task, name=require_text(spec.get("name"), "target_name_required",
+                                                               "请填写指标名称。", 100),
+                                  measure=str(spec.get("measure", ""))[:20],
+                                  baseline=Decimal(str(spec.get("baseline", 0))),
+                                  target=Decimal(str(spec["target"])))
+        except (KeyError, InvalidOperation):
+            raise DomainError("target_value_invalid", "指标的目标值必须是数字。") from None
+    TaskPlan.objects.bulk_create(
+        [TaskPlan(task=task, unit=u, role=AssignmentRole.LEAD) for u in leads]
+        + [TaskPlan(task=task, unit=u, role=AssignmentRole.COOPERATE) for u in cooperating]
+    )
+    record(actor=actor, verb="task.create", obj=task, task=task, unit_id=actor.unit_id, code=task.code,
+           title=task.title, lead=[u.pk for u in leads], cooperate=[u.pk for u in cooperating],
+           deadline=deadline, cadence=cadence, parent_assignment=parent_assignment.pk if parent_assignment else None)
+    return task
+
+
+@transaction.atomic
+def task_assign(*, actor, task: Task, expected_version: int | None = None) -> Task:
+    """交办: create one assignment per planned unit; each must sign within the SLA."""
+    task = lock(Task, task.pk, "task")
+    access_supervise_task(actor, task)
+    check_version(task, expected_version, "task")
+    move(task, "task", TaskState.ASSIGNED)
+    today = clock.today()
+    if task.deadline is None and task.cadence == Cadence.NONE:
+        task.deadline = default_deadline(task.decision.kind, task.urgency, today)
+    plans = list(task.plan.all())
+    Assignment.objects.bulk_create([
+        Assignment(task=task, unit_id=p.unit_id, role=p.role, assigned_on=today, sign_due=sign_due_from(today),
+                   deadline=task.deadline)
+        for p in plans
+    ])
+    task.assigned_at = clock.now()
+    save_versioned(task, ["state", "deadline", "assigned_at"], "task")
+    record(actor=actor, verb="task.assign", obj=task, task=task, unit_id=task.owner_unit_id,
+           deadline=task.deadline, units=[p.unit_id for p in plans])
+    lights_refresh(task_ids=[task.pk])
+    return task
+
+
+@transaction.atomic
+def task_close(*, actor, task: Task, note: str, expected_version: int | None = None) -> Task:
+    """销号: verify the result with evidence once every lead unit's work is verified."""
+    task = lock(Task, task.pk, "task")
+    access_supervise_task(actor, task)
+    check_version(task, expected_version, "task")
+    note = require_text(note, "task_close_note_required", "销号须写明核验意见和佐证情况。")
+    assignments = list(Assignment.objects.filter(task=task).exclude(state__in=["reassigned", "cancelled"]))
+    leads = [a for a in assignments if a.role == AssignmentRole.LEAD]
+    if task.state != TaskState.CLOSING or any(a.state != AssignmentState.DONE for a in leads):
+        raise DomainError("task_close_not_ready", "牵头单位的办结申请全部审核通过后才能销号。")
+    move(task, "task", TaskState.CLOSED)
+    now = clock.now()
+    closed_along = []
+    for a in assignments:
+        if a.state in (AssignmentState.PENDING, AssignmentState.IN_PROGRESS, AssignmentState.REVIEW,
+                       AssignmentState.RETURNED):
+            a.state = AssignmentState.DONE if a.state != AssignmentState.RETURNED else AssignmentState.CANCELLED
+            a.done_at = now if a.state == AssignmentState.DONE else None
+            a.light = Light.DONE_ON_TIME if a.state == AssignmentState.DONE else Light.NONE
+            save_versioned(a, ["state", "done_at", "light"], "assignment")
+            closed_along.append(a.pk)
+    on_time = all(a.light == Light.DONE_ON_TIME for a in leads)
+    task.light = Light.DONE_ON_TIME if on_time else Light.DONE_LATE
+    task.closed_at = now
+    task.close_note = note
+    task.leader_read_at = None
+    save_versioned(task, ["state", "light", "closed_at", "close_note", "leader_read_at"], "task")
+    record(actor=actor, verb="task.close", obj=task, task=task, unit_id=task.owner_unit_id, note=note,
+           on_time=on_time, closed_along=closed_along)
+    return task
+
+
+@transaction.atomic
+def task_cancel(*, actor, task: Task, reason: str, expected_version: int | None = None) -> Task:
+    """撤销: the decision no longer stands; every open assignment ends with it."""
+    task = lock(Task, task.pk, "task")
+    access_supervise_task(actor, task)
+    check_version(task, expected_version, "task")
+    reason = require_text(reason, "task_cancel_reason_required", "撤销须写明理由。")
+    move(task, "task", TaskState.CANCELLED)
+    for a in Assignment.objects.filter(task=task, state__in=["pending", "in_progress", "review", "returned"]):
+        a.state = AssignmentState.CANCELLED
+        a.light = Light.NONE
+        save_versioned(a, ["state", "light"], "assignment")
+    task.light = Light.NONE
+    save_versioned(task, ["state", "light"], "task")
+    record(actor=actor, verb="task.cancel", obj=task, task=task, unit_id=task.owner_unit_id, reason=reason)
+    return task
+
+
+@transaction.atomic
+def instruction_write(*, actor, task: Task, text: str) -> Instruction:
+    """领导批示. On a closed task it opens a new round on the same task (领导阅示后再批示)."""
+    task = lock(Task, task.pk, "task")
+    access_lead_task(actor, task)
+    text = require_text(text, "instruction_text_required", "请填写批示内容。")
+    if task.state == TaskState.CANCELLED:
+        raise DomainError("task_cancelled", "该事项已撤销，不能再作批示。")
+    reopened = task.state == TaskState.CLOSED
+    if reopened:
+        today = clock.today()
+        move(task, "task", TaskState.ASSIGNED)
+        task.round += 1
+        task.deadline = default_deadline(DecisionKind.INSTRUCTION, task.urgency, today)
+        task.closed_at = None
+        task.leader_read_at = clock.now()
+        for a in Assignment.objects.filter(task=task, state=AssignmentState.DONE):
+            move(a, "assignment", AssignmentState.PENDING)
+            a.assigned_on, a.sign_due, a.deadline = today, sign_due_from(today), task.deadline
+            a.signed_at = a.signed_by = a.submitted_at = a.submitted_on = a.done_at = None
+            a.progress, a.return_count = 0, 0
+            save_versioned(a, ["state", "assigned_on", "sign_due", "deadline", "signed_at", "signed_by",
+                               "submitted_at", "submitted_on", "done_at", "progress", "return_count"],
+                           "assignment")
+        save_versioned(task, ["state", "round", "deadline", "closed_at", "leader_read_at"], "task")
+    instruction = Instruction.objects.create(task=task, leader=actor, text=text, created_at=clock.now(),
+                                             round=task.round)
+    record(actor=actor, verb="task.instruct", obj=instruction, task=task, unit_id=actor.unit_id, text=text,
+           reopened=reopened, round=task.round)
+    if reopened:
+        sync_task(task)
+    return instruction
+
+
+@transaction.atomic
+def task_leader_read(*, actor, task: Task) -> Task:
+    """领导阅示: the leader has read the result of a closed task."""
+    task = lock(Task, task.pk, "task")
+    access_lead_task(actor, task)
+    if task.state != TaskState.CLOSED:
+        raise DomainError("task_not_closed", "事项尚未办结，无需阅示。")
+    if task.leader_read_at is not None:
+        raise DomainError("task_already_read", "该事项的办理结果已阅示。")
+    task.leader_read_at = clock.now()
+    save_versioned(task, ["leader_read_at"], "task")
+    record(actor=actor, verb="task.leader_read", obj=task, task=task, unit_id=actor.unit_id)
+    return task

@@ -1,0 +1,27 @@
+import datetime as dt
+
+import pytest
+import time_machine
+
+from duban.core import clock
+from duban.core.cast import build_cast
+from duban.workdays import store
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    store.invalidate()
+    yield
+    store.invalidate()
+
+
+@pytest.fixture
+def cast(db):
+    return build_cast()
+
+
+@pytest.fixture
+def frozen():
+    """Freeze time at a working morning (Monday 2026-06-01 09:00 in Shanghai); move with .move_to()."""
+    with time_machine.travel(clock.at_local(dt.date(2026, 6, 1), 9), tick=False) as traveller:
+        yield traveller
