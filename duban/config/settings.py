@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "duban.org",
     "duban.workdays",
     "duban.supervision",
+    "duban.demo",
 ]
 
 MIDDLEWARE = [
