@@ -25,3 +25,15 @@ def frozen():
     """Freeze time at a working morning (Monday 2026-06-01 09:00 in Shanghai); move with .move_to()."""
     with time_machine.travel(clock.at_local(dt.date(2026, 6, 1), 9), tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # PBKDF2 at production strength costs ~0.4 s a person; tests build many people.
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+    yield

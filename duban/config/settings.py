@@ -4,6 +4,7 @@ Every knob an office may want to turn is a `DUBAN_*` variable; the defaults are
 the embedded ones (SQLite in the working directory, in-process worker).
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -80,6 +81,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Test runs get their own database, so that several runs on one server do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_duban_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"

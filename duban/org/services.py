@@ -36,8 +36,13 @@ def unit_create(*, actor, name: str, level: str, parent: Unit | None = None, sho
 
 @transaction.atomic
 def person_create(*, actor, username: str, full_name: str, unit: Unit | None, roles: list[str],
-                  password: str | None, title: str = "", check_password: bool = True) -> User:
-    """Create a person with roles. One person never holds two of the three admin roles (三员分立)."""
+                  password: str | None, title: str = "", check_password: bool = True,
+                  password_hash: str | None = None) -> User:
+    """Create a person with roles. One person never holds two of the three admin roles (三员分立).
+
+    `password_hash` (an encoded hash from make_password) lets a bulk load such as the demo hash
+    one shared password once instead of once per person.
+    """
     _check_sysadmin(actor)
     username = (username or "").strip()
     if not username:
@@ -50,7 +55,9 @@ def person_create(*, actor, username: str, full_name: str, unit: Unit | None, ro
     if len(ADMIN_ROLES.intersection(roles)) > 1:
         raise DomainError("user_admin_roles_separated", "系统管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。")
     user = User(username=username, full_name=full_name.strip(), unit=unit, title=title.strip())
-    if password:
+    if password_hash:
+        user.password = password_hash
+    elif password:
         if check_password:
             try:
                 validate_password(password, user)
