@@ -1,6 +1,12 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from duban.org.models import Unit
+
+# Kept beside the media so that `make run` can show the logins again on the next start.
+LOGINS_FILE = Path(settings.MEDIA_ROOT).parent / "demo-logins.txt"
 
 
 class Command(BaseCommand):
@@ -17,6 +23,8 @@ class Command(BaseCommand):
         if Unit.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("数据库中已有数据，跳过演示数据。")
+                if LOGINS_FILE.exists():
+                    self.stdout.write(LOGINS_FILE.read_text(encoding="utf-8"))
                 return
             raise CommandError("数据库中已有单位数据；演示数据只能载入空数据库。")
         if options["size"] == "province":
@@ -27,4 +35,8 @@ class Command(BaseCommand):
             from duban.demo.prefecture import build_prefecture
 
             summary = build_prefecture(seed=options["seed"], password=options["password"], out=self.stdout)
-        self.stdout.write(summary.describe())
+        text = summary.describe()
+        self.stdout.write(text)
+        if summary.logins:
+            LOGINS_FILE.parent.mkdir(parents=True, exist_ok=True)
+            LOGINS_FILE.write_text(text + "\n", encoding="utf-8")
