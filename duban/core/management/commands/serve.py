@@ -32,6 +32,7 @@ class Command(BaseCommand):
             "--threads", "1" if is_sqlite else "4",
             "--access-logfile", "-",
             "--timeout", "120",
+            "--no-control-socket",
         ]
         try:
             subprocess.run(cmd, check=False)
