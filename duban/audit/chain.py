@@ -1,5 +1,6 @@
 """Appending to and verifying the event chain."""
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ GENESIS = "0" * 64
 def canonical(event: Event) -> bytes:
     body = {
         "seq": event.seq,
-        "at": event.created_at.isoformat(timespec="microseconds"),
+        "at": event.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor": event.actor_id,
         "verb": event.verb,
         "type": event.object_type,
@@ -56,7 +57,7 @@ def event_append(*, actor, verb: str, object_type: str, object_id: int | None, p
     head = _lock_head()
     event = Event(
         seq=head.seq + 1,
-        created_at=clock.now(),
+        created_at=clock.now().astimezone(dt.UTC),
         actor=actor if actor is not None and actor.pk else None,
         verb=verb,
         object_type=object_type,
@@ -92,6 +93,7 @@ def chain_verify(events: Iterable[Event] | None = None) -> Verdict:
         events = Event.objects.order_by("seq").iterator(chunk_size=5000)
     prev = GENESIS
     expected_seq = None
+    last_seq = 0
     checked = 0
     for event in events:
         if expected_seq is not None and event.seq != expected_seq:
@@ -101,9 +103,10 @@ def chain_verify(events: Iterable[Event] | None = None) -> Verdict:
         if link_hash(event) != event.hash:
             return Verdict(False, checked, event.seq, event.pk, "content does not match its hash")
         prev = event.hash
+        last_seq = event.seq
         expected_seq = event.seq + 1
         checked += 1
     head = ChainHead.objects.filter(pk=1).first()
-    if head is not None and checked and (head.hash != prev or head.seq != expected_seq - 1):
+    if head is not None and (head.hash != prev or head.seq != last_seq):
         return Verdict(False, checked, head.seq, None, "chain head does not match the last event (events removed?)")
     return Verdict(True, checked)

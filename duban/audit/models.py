@@ -46,6 +46,9 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError("events are append-only")
+        # Always an INSERT: a fresh instance carrying an existing id must fail, not overwrite.
+        kwargs["force_insert"] = True
+        kwargs.pop("force_update", None)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -28,7 +28,8 @@ def calendar_day_set(*, actor, date: dt.date, is_workday: bool, name: str = "") 
     day, _ = CalendarDay.objects.update_or_create(
         date=date, defaults={"is_workday": is_workday, "name": name[:50], "source": CalendarSource.ADMIN}
     )
-    CalendarYear.objects.update_or_create(year=date.year, defaults={"source": CalendarSource.ADMIN})
+    # One edited day does not make a year's arrangement known: only an import does.
+    CalendarYear.objects.filter(year=date.year).update(source=CalendarSource.ADMIN)
     event_append(actor=actor, verb="calendar.day_set", object_type="calendar_day", object_id=None,
                  payload={"date": date.isoformat(), "is_workday": is_workday, "name": name})
     transaction.on_commit(store.invalidate)

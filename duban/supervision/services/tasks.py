@@ -6,9 +6,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from duban.core import clock
-from duban.core.errors import DomainError, PermissionDenied
+from duban.core.errors import DomainError, NotFound, PermissionDenied
 from duban.org.models import Role, Unit
-from duban.supervision.access import access_lead_task, access_supervise_task, in_subtree
+from duban.supervision.access import access_lead_task, access_supervise_task, can_see_task, in_subtree
 from duban.supervision.lights import lights_refresh
 from duban.supervision.models import (
     Assignment,
@@ -100,6 +100,8 @@ def task_create(*, actor, decision: Decision, title: str, lead_unit_ids: list[in
     if parent_assignment is not None:
         parent_assignment = lock(Assignment, parent_assignment.pk, "assignment")
         if parent_assignment.unit_id != actor.unit_id:
+            if not can_see_task(actor, parent_assignment.task):
+                raise NotFound("assignment")
             raise PermissionDenied("只能分解本单位承办的事项。")
         if parent_assignment.state != AssignmentState.IN_PROGRESS:
             raise DomainError("cascade_needs_signed", "请先签收上级交办的事项，再进行分解。")
@@ -179,6 +181,8 @@ def task_assign(*, actor, task: Task, expected_version: int | None = None) -> Ta
     task = lock(Task, task.pk, "task")
     access_supervise_task(actor, task)
     check_version(task, expected_version, "task")
+    if task.state != TaskState.DRAFT:
+        raise DomainError("task_already_assigned", "该事项已经交办，不能重复交办。")
     move(task, "task", TaskState.ASSIGNED)
     today = clock.today()
     if task.deadline is None and task.cadence == Cadence.NONE:
