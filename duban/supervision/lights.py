@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -36,6 +37,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.lookups import Exact, LessThan
+from django.db.models.sql.subqueries import UpdateQuery
 
 from duban.core import clock
 from duban.supervision.models import Assignment, Light, Milestone, Task
@@ -144,16 +146,98 @@ def task_light_expression() -> Case:
     )
 
 
+# ---- Compiled once, run many times ----
+#
+# Building these expressions costs Django tens of milliseconds, more than running them on one
+# task. So each UPDATE is compiled once per process with sentinel parameters, and each call
+# substitutes the real values for the sentinels: a prepared statement, in effect. The rules
+# stay declared once, above.
+
+_SENTINEL_DAY = dt.date(1901, 1, 1)
+_SENTINELS = LightParams(
+    today=_SENTINEL_DAY,
+    passed=_SENTINEL_DAY + dt.timedelta(days=1),
+    soon=_SENTINEL_DAY + dt.timedelta(days=2),
+    # In range for the small-integer columns they are compared with: Django folds a lookup
+    # against an out-of-range value into always-true/always-false, which would cut the CASE short.
+    returns_red=32_001,
+    behind_yellow=32_002,
+    behind_red=32_003,
+)
+_SENTINEL_TODAY_NUMBER = _SENTINELS.today_number
+_SENTINEL_TASK = 900_000_004
+_compiled: dict[tuple, tuple[str, list]] = {}
+
+
+def _slot(value) -> str | None:
+    """Which LightParams field (or the task id) a compiled parameter stands for, if any."""
+    for name in ("passed", "soon"):
+        day = getattr(_SENTINELS, name)
+        if value == day or value == day.isoformat():
+            return name
+    for name in ("returns_red", "behind_yellow", "behind_red"):
+        if value == getattr(_SENTINELS, name):
+            return name
+    if value == _SENTINEL_TODAY_NUMBER:
+        return "today_number"
+    if value == _SENTINEL_TASK:
+        return "task_id"
+    return None
+
+
+def _compile(table: str, scoped: bool) -> tuple[str, list]:
+    key = (connection.vendor, table, scoped)
+    if key not in _compiled:
+        if table == "assignment":
+            expr = assignment_light_expression(_SENTINELS)
+            qs = Assignment.objects.filter(state__in=(*ACTIVE, "returned"))
+            if scoped:
+                qs = qs.filter(task_id=_SENTINEL_TASK)
+        else:
+            expr = task_light_expression()
+            qs = Task.objects.filter(state__in=TASK_ACTIVE)
+            if scoped:
+                qs = qs.filter(pk=_SENTINEL_TASK)
+        query = qs.exclude(light=expr).query.chain(UpdateQuery)
+        query.add_update_values({"light": expr})
+        compiler = query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()
+        template = [(_slot(v), v) for v in params]
+        needed = {"passed", "soon", "returns_red", "behind_yellow", "behind_red", "today_number"}
+        if table == "assignment" and not needed <= {slot for slot, _ in template}:
+            raise RuntimeError("light expression compiled without some of its parameters")
+        _compiled[key] = (sql, template)
+    return _compiled[key]
+
+
+def _run(table: str, p: LightParams, task_id: int | None) -> int:
+    sql, template = _compile(table, task_id is not None)
+    values = {"passed": p.passed, "soon": p.soon, "returns_red": p.returns_red,
+              "behind_yellow": p.behind_yellow, "behind_red": p.behind_red,
+              "today_number": p.today_number, "task_id": task_id}
+    params = []
+    for slot, sentinel in template:
+        if slot is None:
+            params.append(sentinel)
+        elif slot in ("passed", "soon") and isinstance(sentinel, str):
+            params.append(values[slot].isoformat())
+        else:
+            params.append(values[slot])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def lights_refresh(*, task_ids: list[int] | None = None, params: LightParams | None = None) -> tuple[int, int]:
-    """Recompute stored lights; returns (assignments changed, tasks changed)."""
+    """Recompute stored lights; returns (assignments changed, tasks changed).
+
+    Without `task_ids`, every active row (the sweep); with them, only those tasks (a service call).
+    """
     p = params or light_params()
-    expr = assignment_light_expression(p)
-    assignments = Assignment.objects.filter(state__in=(*ACTIVE, "returned"))
-    tasks = Task.objects.filter(state__in=TASK_ACTIVE)
-    if task_ids is not None:
-        assignments = assignments.filter(task_id__in=task_ids)
-        tasks = tasks.filter(pk__in=task_ids)
-    changed_assignments = assignments.exclude(light=expr).update(light=expr)
-    task_expr = task_light_expression()
-    changed_tasks = tasks.exclude(light=task_expr).update(light=task_expr)
+    if task_ids is None:
+        return _run("assignment", p, None), _run("task", p, None)
+    changed_assignments = changed_tasks = 0
+    for task_id in task_ids:
+        changed_assignments += _run("assignment", p, task_id)
+        changed_tasks += _run("task", p, task_id)
     return changed_assignments, changed_tasks

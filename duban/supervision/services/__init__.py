@@ -20,6 +20,7 @@ from duban.supervision.services.reports import (
 from duban.supervision.services.tasks import (
     decision_create,
     instruction_write,
+    milestone_complete,
     task_assign,
     task_cancel,
     task_close,
@@ -30,6 +31,6 @@ from duban.supervision.services.tasks import (
 __all__ = [
     "assignment_reassign", "assignment_reject", "assignment_return", "assignment_sign", "assignment_verify",
     "blocker_answer", "blocker_escalate", "blocker_raise", "decision_create", "extension_decide",
-    "extension_request", "instruction_write", "report_review", "report_submit", "report_unit_approve",
+    "extension_request", "instruction_write", "milestone_complete", "report_review", "report_submit", "report_unit_approve",
     "task_assign", "task_cancel", "task_close", "task_create", "task_leader_read",
 ]

@@ -22,6 +22,7 @@ from duban.supervision.models import (
 )
 from duban.supervision.services.common import (
     check_version,
+    done_light,
     lock,
     move,
     record,
@@ -82,7 +83,8 @@ def assignment_reassign(*, actor, assignment: Assignment, unit: Unit,
     check_version(a, expected_version, "assignment")
     if a.state != AssignmentState.RETURNED:
         raise DomainError("assignment_not_returned", "只有被退办的事项才能改派。")
-    if not in_subtree(unit, actor.unit) or unit.pk == actor.unit_id or not unit.is_active:
+    owner = a.task.owner_unit
+    if not in_subtree(unit, owner) or unit.pk == owner.pk or not unit.is_active:
         raise DomainError("task_unit_out_of_scope", f"“{unit.name}”不在本单位的交办范围内。")
     if Assignment.objects.filter(task=a.task, unit=unit).exclude(state__in=["reassigned", "cancelled"]).exists():
         raise DomainError("assignment_unit_already", f"“{unit.name}”已承办该事项。")
@@ -119,8 +121,8 @@ def assignment_verify(*, actor, assignment: Assignment, comment: str = "",
     a = _supervisor_review(actor, assignment, expected_version)
     move(a, "assignment", AssignmentState.DONE)
     a.done_at = clock.now()
-    on_time = a.deadline is None or (a.submitted_on or clock.today()) <= a.deadline
-    a.light = Light.DONE_ON_TIME if on_time else Light.DONE_LATE
+    a.light = done_light(a)
+    on_time = a.light == Light.DONE_ON_TIME
     a.progress = 100
     save_versioned(a, ["state", "done_at", "light", "progress"], "assignment")
     report = _final_report(a)
@@ -200,6 +202,8 @@ def extension_decide(*, actor, extension: Extension, approve: bool, comment: str
             raise DomainError("extension_not_later", "批准延至的日期应晚于原时限。")
         if a.state not in (AssignmentState.PENDING, AssignmentState.IN_PROGRESS, AssignmentState.REVIEW):
             raise DomainError("extension_not_open", "该事项已结束，无需延期。")
+        if ext.old_deadline != a.deadline:
+            raise DomainError("extension_stale", "该申请所针对的时限已经变更，请单位按新时限重新申请。")
         ext.granted_deadline = granted
         a.deadline = granted
         save_versioned(a, ["deadline"], "assignment")

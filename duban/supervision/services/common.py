@@ -14,6 +14,9 @@ from duban.supervision.models import (
     AssignmentRole,
     AssignmentState,
     DecisionKind,
+    Light,
+    Report,
+    ReportState,
     Task,
     TaskState,
 )
@@ -110,3 +113,20 @@ def sync_task(task: Task) -> None:
 
 def today() -> dt.date:
     return clock.today()
+
+
+def done_light(a: Assignment) -> str:
+    """按期 when the unit asked to close on or before its deadline (today, if it never asked)."""
+    finished_on = a.submitted_on or clock.today()
+    on_time = a.deadline is None or finished_on <= a.deadline
+    return Light.DONE_ON_TIME if on_time else Light.DONE_LATE
+
+
+def withdraw_unit_reviews(assignment_ids: list[int]) -> list[int]:
+    """Reports still waiting for a unit head when their assignment ends go back to the liaison."""
+    stale = list(Report.objects.filter(assignment_id__in=assignment_ids, state=ReportState.UNIT_REVIEW)
+                 .values_list("pk", flat=True))
+    if stale:
+        Report.objects.filter(pk__in=stale).update(state=ReportState.UNIT_RETURNED,
+                                                   review_comment="事项已结束，本次反馈不再报送。")
+    return stale

@@ -60,14 +60,14 @@ def _check_file(name: str, content: bytes) -> str:
 
 def _deliver(a: Assignment, report: Report) -> None:
     """The report reaches the supervisors: progress counts, the next report date moves, a close request waits."""
+    if a.state != AssignmentState.IN_PROGRESS:
+        raise DomainError("assignment_not_in_progress", "该事项已不在办理中，这份反馈不能再报送。")
     a.progress = report.progress
     fields = ["progress"]
     if a.task.cadence != "none":
         a.next_report_due = next_report_due(get_calendar(), a.task.cadence, clock.today(), a.task.report_day)
         fields.append("next_report_due")
     if report.is_final:
-        if a.state != AssignmentState.IN_PROGRESS:
-            raise DomainError("assignment_not_in_progress", "该事项当前不能申请办结。")
         move(a, "assignment", AssignmentState.REVIEW)
         a.submitted_at, a.submitted_on = clock.now(), clock.today()
         fields += ["state", "submitted_at", "submitted_on"]
@@ -149,6 +149,8 @@ def report_review(*, actor, report: Report, accept: bool, comment: str = "") -> 
     move(report, "report", ReportState.ACCEPTED if accept else ReportState.RETURNED)
     if not accept:
         comment = require_text(comment, "review_comment_required", "退回须写明意见，告诉单位还差什么。")
+        if a.state not in (AssignmentState.IN_PROGRESS, AssignmentState.REVIEW):
+            raise DomainError("assignment_not_open", "该事项已结束，无需退回重报。")
         a.return_count += 1
         save_versioned(a, ["return_count"], "assignment")
     report.reviewed_by, report.reviewed_at, report.review_comment = actor, clock.now(), comment

@@ -8,7 +8,13 @@ from django.db import transaction
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
 from duban.org.models import Role, Unit
-from duban.supervision.access import access_lead_task, access_supervise_task, can_see_task, in_subtree
+from duban.supervision.access import (
+    access_act_for_unit,
+    access_lead_task,
+    access_supervise_task,
+    can_see_task,
+    in_subtree,
+)
 from duban.supervision.lights import lights_refresh
 from duban.supervision.models import (
     Assignment,
@@ -30,6 +36,7 @@ from duban.supervision.models import (
 from duban.supervision.services.common import (
     check_version,
     default_deadline,
+    done_light,
     lock,
     move,
     record,
@@ -37,6 +44,7 @@ from duban.supervision.services.common import (
     save_versioned,
     sign_due_from,
     sync_task,
+    withdraw_unit_reviews,
 )
 
 
@@ -214,15 +222,21 @@ def task_close(*, actor, task: Task, note: str, expected_version: int | None = N
         raise DomainError("task_close_not_ready", "牵头单位的办结申请全部审核通过后才能销号。")
     move(task, "task", TaskState.CLOSED)
     now = clock.now()
-    closed_along = []
+    closed_along, cancelled_along = [], []
     for a in assignments:
-        if a.state in (AssignmentState.PENDING, AssignmentState.IN_PROGRESS, AssignmentState.REVIEW,
-                       AssignmentState.RETURNED):
-            a.state = AssignmentState.DONE if a.state != AssignmentState.RETURNED else AssignmentState.CANCELLED
-            a.done_at = now if a.state == AssignmentState.DONE else None
-            a.light = Light.DONE_ON_TIME if a.state == AssignmentState.DONE else Light.NONE
+        if a.state in (AssignmentState.IN_PROGRESS, AssignmentState.REVIEW):
+            # A cooperating unit at work ends with the task, judged by the same rule as a verification.
+            move(a, "assignment", AssignmentState.DONE)
+            a.done_at, a.light = now, done_light(a)
             save_versioned(a, ["state", "done_at", "light"], "assignment")
             closed_along.append(a.pk)
+        elif a.state in (AssignmentState.PENDING, AssignmentState.RETURNED):
+            # One that never signed did no part of the work: it is cancelled, not counted as done.
+            move(a, "assignment", AssignmentState.CANCELLED)
+            a.light = Light.NONE
+            save_versioned(a, ["state", "light"], "assignment")
+            cancelled_along.append(a.pk)
+    withdrawn = withdraw_unit_reviews([a.pk for a in assignments])
     on_time = all(a.light == Light.DONE_ON_TIME for a in leads)
     task.light = Light.DONE_ON_TIME if on_time else Light.DONE_LATE
     task.closed_at = now
@@ -230,7 +244,8 @@ def task_close(*, actor, task: Task, note: str, expected_version: int | None = N
     task.leader_read_at = None
     save_versioned(task, ["state", "light", "closed_at", "close_note", "leader_read_at"], "task")
     record(actor=actor, verb="task.close", obj=task, task=task, unit_id=task.owner_unit_id, note=note,
-           on_time=on_time, closed_along=closed_along)
+           on_time=on_time, closed_along=closed_along, cancelled_along=cancelled_along,
+           withdrawn_reports=withdrawn)
     return task
 
 
@@ -241,15 +256,62 @@ def task_cancel(*, actor, task: Task, reason: str, expected_version: int | None 
     access_supervise_task(actor, task)
     check_version(task, expected_version, "task")
     reason = require_text(reason, "task_cancel_reason_required", "撤销须写明理由。")
-    move(task, "task", TaskState.CANCELLED)
-    for a in Assignment.objects.filter(task=task, state__in=["pending", "in_progress", "review", "returned"]):
-        a.state = AssignmentState.CANCELLED
-        a.light = Light.NONE
-        save_versioned(a, ["state", "light"], "assignment")
-    task.light = Light.NONE
-    save_versioned(task, ["state", "light"], "task")
-    record(actor=actor, verb="task.cancel", obj=task, task=task, unit_id=task.owner_unit_id, reason=reason)
+    if task.state in (TaskState.CLOSED, TaskState.CANCELLED):
+        raise DomainError("task_cancel_not_open", "已销号或已撤销的事项不能撤销。")
+    # 层层分解: sub-tasks that units decomposed from this task end with it.
+    family = _open_descendants(task)
+    for member in [task, *family]:
+        if member.pk != task.pk:
+            member = lock(Task, member.pk, "task")
+        move(member, "task", TaskState.CANCELLED)
+        open_assignments = list(Assignment.objects.filter(
+            task=member, state__in=["pending", "in_progress", "review", "returned"]))
+        for a in open_assignments:
+            move(a, "assignment", AssignmentState.CANCELLED)
+            a.light = Light.NONE
+            save_versioned(a, ["state", "light"], "assignment")
+        withdraw_unit_reviews([a.pk for a in open_assignments])
+        member.light = Light.NONE
+        save_versioned(member, ["state", "light"], "task")
+    record(actor=actor, verb="task.cancel", obj=task, task=task, unit_id=task.owner_unit_id, reason=reason,
+           subtasks=[t.pk for t in family])
     return task
+
+
+def _open_descendants(task: Task) -> list[Task]:
+    """Every not-yet-ended task decomposed, at any depth, from this task's assignments."""
+    found: list[Task] = []
+    frontier = [task.pk]
+    while frontier:
+        children = list(Task.objects.filter(parent_assignment__task_id__in=frontier)
+                        .exclude(state__in=[TaskState.CLOSED, TaskState.CANCELLED]))
+        found.extend(children)
+        frontier = [c.pk for c in children]
+    return found
+
+
+@transaction.atomic
+def milestone_complete(*, actor, milestone: Milestone) -> Milestone:
+    """A milestone (节点) reached: by a lead unit of the task, or by its supervisor."""
+    milestone = lock(Milestone, milestone.pk, "milestone")
+    task = Task.objects.select_related("owner_unit").get(pk=milestone.task_id)
+    lead = Assignment.objects.filter(task=task, role=AssignmentRole.LEAD,
+                                     unit_id=getattr(actor, "unit_id", None),
+                                     state__in=["in_progress", "review"]).first()
+    if lead is not None:
+        access_act_for_unit(actor, lead)
+    else:
+        access_supervise_task(actor, task)
+    if task.state not in (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.CLOSING):
+        raise DomainError("task_not_open", "事项不在办理中。")
+    if milestone.done_at is not None:
+        raise DomainError("milestone_already_done", "该节点已经完成。")
+    milestone.done_at = clock.now()
+    milestone.save(update_fields=["done_at"])
+    record(actor=actor, verb="milestone.complete", obj=milestone, task=task,
+           unit_id=getattr(actor, "unit_id", None), title=milestone.title, due=milestone.due)
+    lights_refresh(task_ids=[task.pk])
+    return milestone
 
 
 @transaction.atomic
@@ -268,14 +330,23 @@ def instruction_write(*, actor, task: Task, text: str) -> Instruction:
         task.deadline = default_deadline(DecisionKind.INSTRUCTION, task.urgency, today)
         task.closed_at = None
         task.leader_read_at = clock.now()
-        for a in Assignment.objects.filter(task=task, state=AssignmentState.DONE):
-            move(a, "assignment", AssignmentState.PENDING)
-            a.assigned_on, a.sign_due, a.deadline = today, sign_due_from(today), task.deadline
-            a.signed_at = a.signed_by = a.submitted_at = a.submitted_on = a.done_at = None
-            a.progress, a.return_count = 0, 0
-            save_versioned(a, ["state", "assigned_on", "sign_due", "deadline", "signed_at", "signed_by",
-                               "submitted_at", "submitted_on", "done_at", "progress", "return_count"],
-                           "assignment")
+        ended = list(Assignment.objects.filter(task=task, state__in=[AssignmentState.DONE,
+                                                                      AssignmentState.CANCELLED]))
+        done_units = {a.unit_id for a in ended if a.state == AssignmentState.DONE}
+        for a in ended:
+            if a.state == AssignmentState.DONE:
+                move(a, "assignment", AssignmentState.PENDING)
+                a.assigned_on, a.sign_due, a.deadline = today, sign_due_from(today), task.deadline
+                a.signed_at = a.signed_by = a.submitted_at = a.submitted_on = a.done_at = None
+                a.progress, a.return_count = 0, 0
+                save_versioned(a, ["state", "assigned_on", "sign_due", "deadline", "signed_at", "signed_by",
+                                   "submitted_at", "submitted_on", "done_at", "progress", "return_count"],
+                               "assignment")
+            elif a.unit_id not in done_units:
+                # A unit whose part was cancelled when the task closed is asked again in the new round.
+                done_units.add(a.unit_id)
+                Assignment.objects.create(task=task, unit_id=a.unit_id, role=a.role, assigned_on=today,
+                                          sign_due=sign_due_from(today), deadline=task.deadline)
         save_versioned(task, ["state", "round", "deadline", "closed_at", "leader_read_at"], "task")
     instruction = Instruction.objects.create(task=task, leader=actor, text=text, created_at=clock.now(),
                                              round=task.round)
