@@ -152,3 +152,32 @@ def test_it_cancels_the_countys_subtasks_with_the_prefecture_task(cast, frozen):
     s.task_cancel(actor=c.supervisor, task=task, reason="决策已调整。")
     assert fresh(sub).state == "cancelled"
     assert at(sub, c.township).state == "cancelled"
+
+
+def test_it_refuses_to_sign_an_assignment_awaiting_review(cast, frozen):
+    task = assigned(cast)
+    lead = at(task, cast.pref_drc)
+    s.assignment_sign(actor=cast.drc_liaison, assignment=lead)
+    s.report_submit(actor=cast.drc_head, assignment=lead, text="全部完成。", progress=100, is_final=True)
+    with pytest.raises(DomainError) as caught:
+        s.assignment_sign(actor=cast.drc_liaison, assignment=lead)
+    assert caught.value.code == "assignment_not_pending"
+    assert (fresh(lead).state, fresh(task).state) == ("review", "closing")
+
+
+def test_it_keeps_a_subtask_extension_within_the_parents_deadline(cast, frozen):
+    c = cast
+    task = assigned(c, leads=[c.county], deadline=D(2026, 6, 30))
+    s.assignment_sign(actor=c.county_liaison, assignment=at(task, c.county))
+    sub = s.task_create(actor=c.county_supervisor, decision=task.decision, title="分解：城关镇项目",
+                        lead_unit_ids=[c.county_drc.pk], parent_assignment=at(task, c.county))
+    s.task_assign(actor=c.county_supervisor, task=sub)
+    part = at(sub, c.county_drc)
+    s.assignment_sign(actor=c.county_drc_liaison, assignment=part)
+    ext = s.extension_request(actor=c.county_drc_liaison, assignment=part, reason="征地未完成。",
+                              requested_deadline=D(2026, 7, 31))
+    with pytest.raises(DomainError) as caught:
+        s.extension_decide(actor=c.county_supervisor, extension=ext, approve=True)
+    assert caught.value.code == "cascade_deadline_late"
+    assert fresh(part).deadline == D(2026, 6, 30)
+    assert fresh(ext).state == "pending"

@@ -199,7 +199,7 @@ def test_it_refuses_to_sign_twice(cast, frozen):
     task, lead = signed(cast)
     with pytest.raises(DomainError) as caught:
         s.assignment_sign(actor=cast.drc_liaison, assignment=lead)
-    assert caught.value.code == "assignment_illegal_transition"
+    assert caught.value.code == "assignment_not_pending"
 
 
 def test_it_starts_the_task_only_when_every_lead_has_signed(cast, frozen):

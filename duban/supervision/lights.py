@@ -36,7 +36,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import Exact, LessThan
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.db.models.sql.subqueries import UpdateQuery
 
 from duban.core import clock
@@ -129,21 +130,19 @@ LIGHT_RANK = Case(
 )
 
 
-def task_light_expression() -> Case:
-    worst = Subquery(
+def task_light_expression() -> Coalesce:
+    """The worst light among a task's live assignments, as one correlated subquery (green when none)."""
+    worst = (
         Assignment.objects.filter(task_id=OuterRef("pk"), state__in=LIVE)
         .order_by()
         .values("task_id")
         .annotate(worst=Max(LIGHT_RANK))
-        .values("worst")[:1],
-        output_field=IntegerField(),
+        .annotate(worst_light=Case(When(worst=3, then=Value(Light.RED)),
+                                   When(worst=2, then=Value(Light.YELLOW)),
+                                   default=Value(Light.GREEN), output_field=CharField()))
+        .values("worst_light")[:1]
     )
-    return Case(
-        When(Q(Exact(worst, Value(3))), then=Value(Light.RED)),
-        When(Q(Exact(worst, Value(2))), then=Value(Light.YELLOW)),
-        default=Value(Light.GREEN),
-        output_field=CharField(),
-    )
+    return Coalesce(Subquery(worst, output_field=CharField()), Value(Light.GREEN), output_field=CharField())
 
 
 # ---- Compiled once, run many times ----

@@ -114,7 +114,6 @@ class Task(VersionedModel):
         indexes = [
             models.Index(fields=["state", "light"]),
             models.Index(fields=["owner_unit", "state"]),
-            models.Index(fields=["light"]),
             models.Index(fields=["deadline"]),
             models.Index(fields=["decision"]),
             models.Index(fields=["is_key", "state"]),

@@ -47,6 +47,8 @@ def assignment_sign(*, actor, assignment: Assignment, expected_version: int | No
     a = _load(assignment)
     access_act_for_unit(actor, a)
     check_version(a, expected_version, "assignment")
+    if a.state != AssignmentState.PENDING:
+        raise DomainError("assignment_not_pending", "该事项已签收或已不在待签收状态。")
     move(a, "assignment", AssignmentState.IN_PROGRESS)
     a.signed_at, a.signed_by = clock.now(), actor
     if a.task.cadence != "none":
@@ -202,6 +204,10 @@ def extension_decide(*, actor, extension: Extension, approve: bool, comment: str
             raise DomainError("extension_not_later", "批准延至的日期应晚于原时限。")
         if a.state not in (AssignmentState.PENDING, AssignmentState.IN_PROGRESS, AssignmentState.REVIEW):
             raise DomainError("extension_not_open", "该事项已结束，无需延期。")
+        parent = task.parent_assignment
+        if parent is not None and parent.deadline is not None and granted > parent.deadline:
+            raise DomainError("cascade_deadline_late",
+                              "分解事项的时限不能晚于上级交办的时限；请先向上级申请延期。")
         if ext.old_deadline != a.deadline:
             raise DomainError("extension_stale", "该申请所针对的时限已经变更，请单位按新时限重新申请。")
         ext.granted_deadline = granted
