@@ -12,17 +12,7 @@ status=0
 echo "=== sweep bench on SQLite ==="
 env -u DATABASE_URL $BIN/python bench/sweep.py || status=1
 
-if $BIN/python - "$PG_URL" <<'PY'
-import sys, psycopg, dj_database_url
-cfg = dj_database_url.parse(sys.argv[1])
-try:
-    psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], dbname=cfg["NAME"],
-                    password=cfg["PASSWORD"] or None, connect_timeout=3).close()
-except Exception as exc:
-    print(f"PostgreSQL not reachable at {sys.argv[1]}: {exc}")
-    sys.exit(1)
-PY
-then
+if $BIN/python scripts/pg_reachable.py "$PG_URL"; then
   echo "=== sweep bench on PostgreSQL (database duban_bench on $PG_URL) ==="
   DATABASE_URL="$PG_URL" $BIN/python bench/sweep.py || status=1
 else

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from duban.core.admin import ReadOnlyAdmin
 from duban.workdays.models import CalendarDay, CalendarYear
 from duban.workdays.services import calendar_day_set
 
@@ -21,14 +22,5 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(ReadOnlyAdmin):
     list_display = ["year", "source", "updated_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
