@@ -242,8 +242,11 @@ def test_it_forgets_the_cached_calendar_after_an_edit(cast, django_capture_on_co
 def test_it_keeps_an_admins_edit_when_the_package_is_seeded_again(cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         calendar_day_set(actor=cast.sysadmin, date=D(2026, 10, 9), is_workday=False, name="临时放假")
+    events = Event.objects.count()
     assert "已载入 0 个" in run("seed")
     assert not store.get_calendar().is_workday(D(2026, 10, 9))
+    assert Event.objects.order_by("-seq").values_list("verb", flat=True)[0] == "calendar.seed"
+    assert Event.objects.count() == events + 1
 
 
 # ---- the `duban calendar` command ------------------------------------------------------------

@@ -36,6 +36,17 @@ def calendar_day_set(*, actor, date: dt.date, is_workday: bool, name: str = "") 
     return day
 
 
+@transaction.atomic
+def calendar_seed(*, actor) -> int:
+    """Load the holidays the chinesecalendar package knows, keeping days an admin or an import set."""
+    _check_calendar_admin(actor)
+    written = store.seed_from_package()
+    event_append(actor=actor, verb="calendar.seed", object_type="calendar_year", object_id=None,
+                 payload={"days": written})
+    transaction.on_commit(store.invalidate)
+    return written
+
+
 def parse_calendar_csv(text: str) -> tuple[list[tuple[dt.date, bool, str]], list[str]]:
     """Rows `日期,是否工作日,说明` (header optional). Returns rows and Chinese error lines."""
     rows: list[tuple[dt.date, bool, str]] = []

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from duban.core.errors import DomainError
 from duban.workdays import store
-from duban.workdays.services import calendar_day_set, calendar_import_csv
+from duban.workdays.services import calendar_day_set, calendar_import_csv, calendar_seed
 
 WEEKDAYS = "一二三四五六日"
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             day += dt.timedelta(days=1)
 
     def do_seed(self, options):
-        written = store.seed_from_package()
+        written = calendar_seed(actor=None)
         self.stdout.write(f"已载入 {written} 个节假日与调休日。")
 
     def do_years(self, options):
