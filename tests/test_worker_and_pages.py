@@ -234,3 +234,17 @@ def test_it_shows_the_sysadmin_no_business_content(client, cast, frozen):
     response = client.get("/")
     assert "推进重点项目开工" not in response.content.decode()
     assert response.context["total"] == 0
+
+
+def test_it_marks_an_estimated_deadline_in_the_admin_task_list(client, cast, frozen):
+    from duban.org.models import User
+
+    decision = s.decision_create(actor=cast.supervisor, kind="meeting", title="州政府常务会议纪要",
+                                 issued_on=dt.date(2026, 5, 28))
+    task = s.task_create(actor=cast.supervisor, decision=decision, title="推进明年项目储备",
+                         lead_unit_ids=[cast.pref_drc.pk], deadline=dt.date(2027, 3, 31))
+    s.task_assign(actor=cast.supervisor, task=task)
+    User.objects.filter(pk=cast.sysadmin.pk).update(is_staff=True, is_superuser=True)
+    client.force_login(cast.sysadmin)
+    page = client.get("/admin/supervision/task/").content.decode()
+    assert "2027-03-31（该年节假日未发布，按周一至周五估算）" in page

@@ -4,6 +4,17 @@ from django.contrib import admin
 
 from duban.core.admin import ReadOnlyAdmin
 from duban.supervision.models import Assignment, Decision, Extension, Report, Task
+from duban.workdays.store import get_calendar
+
+
+@admin.display(description="完成时限", ordering="deadline")
+def deadline_with_warning(obj) -> str:
+    """The deadline, marked when its year has no published holiday data (Mon–Fri assumed)."""
+    if obj.deadline is None:
+        return "长期"
+    if get_calendar().is_estimated(obj.deadline):
+        return f"{obj.deadline:%Y-%m-%d}（该年节假日未发布，按周一至周五估算）"
+    return f"{obj.deadline:%Y-%m-%d}"
 
 
 @admin.register(Decision)
@@ -16,7 +27,7 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Task)
 class TaskAdmin(ReadOnlyAdmin):
-    list_display = ["code", "title", "state", "light", "deadline", "is_key", "owner_unit"]
+    list_display = ["code", "title", "state", "light", deadline_with_warning, "is_key", "owner_unit"]
     list_filter = ["state", "light", "is_key"]
     search_fields = ["code", "title"]
     list_select_related = ["owner_unit"]
@@ -24,7 +35,7 @@ class TaskAdmin(ReadOnlyAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
-    list_display = ["task", "unit", "role", "state", "light", "deadline"]
+    list_display = ["task", "unit", "role", "state", "light", deadline_with_warning]
     list_filter = ["state", "light", "role"]
     list_select_related = ["task", "unit"]
     raw_id_fields = ["task"]
