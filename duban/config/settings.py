@@ -4,10 +4,13 @@ Every knob an office may want to turn is a `DUBAN_*` variable; the defaults are
 the embedded ones (SQLite in the working directory, in-process worker).
 """
 
+import datetime as dt
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from duban.core.env import env_bool, env_int, env_list, env_str
 
@@ -15,6 +18,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = env_str("DUBAN_SECRET_KEY", "")
 DEBUG = env_bool("DUBAN_DEBUG", False)
+# DUBAN_HTTPS=1 says the office serves duban over HTTPS (directly or behind its proxy):
+# redirects, HSTS and secure cookies follow from it (docs/security.md).
+DUBAN_HTTPS = env_bool("DUBAN_HTTPS", False)
+if not SECRET_KEY and DUBAN_HTTPS and not DEBUG:
+    raise ImproperlyConfigured("DUBAN_SECRET_KEY must be set in production (DUBAN_HTTPS=1): see docs/security.md")
 if not SECRET_KEY:
     # Development and the demo: a per-checkout key is good enough; production
     # deployments set DUBAN_SECRET_KEY (docs/deploy.md).
@@ -24,18 +32,25 @@ ALLOWED_HOSTS = env_list("DUBAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1
 CSRF_TRUSTED_ORIGINS = env_list("DUBAN_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # First, so that its `createsuperuser` (which refuses: 三员分立) wins over django.contrib.auth's.
+    "duban.security",
+    "duban.core.adminsite.DubanAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "duban.core",
     "duban.audit",
     "duban.org",
     "duban.workdays",
     "duban.supervision",
     "duban.demo",
+    "duban.api",
 ]
 
 MIDDLEWARE = [
@@ -46,8 +61,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "duban.security.middleware.SignInPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a flagged lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "duban.config.urls"
@@ -91,12 +110,53 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+# django-axes refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
+
+# ---- Sign-in policy (等保2.0 三级; docs/security.md) ----
+# Password: at least 8 characters, 3 of the 4 character classes, not the login name, not a common password.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "duban.security.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "duban.security.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "duban.security.passwords.UsernameValidator"},
+    {"NAME": "duban.security.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "duban.security.passwords.CommonPasswordValidator"},
+    {"NAME": "duban.security.passwords.NumericPasswordValidator"},
+]
+# Days after which a password must be changed at the next request; 0 turns expiry off.
+DUBAN_PASSWORD_MAX_AGE_DAYS = env_int("DUBAN_PASSWORD_MAX_AGE_DAYS", 90)
+
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs). Empty: REMOTE_ADDR is the client.
+DUBAN_TRUSTED_PROXIES = env_list("DUBAN_TRUSTED_PROXIES", [])
+for _proxy in DUBAN_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"DUBAN_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from _exc
+
+# Lockout: 5 failures of one account from one client address lock that pair for 15 minutes.
+# Keyed on the pair so that a stranger cannot lock a colleague out from elsewhere, and the
+# address is the real client's (duban.security.client_ip), never a forged header.
+AXES_FAILURE_LIMIT = env_int("DUBAN_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("DUBAN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "duban.security.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "duban.security.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# The count is cleared when the whole sign-in succeeds, second factor included (duban.security.lockout),
+# not by the password alone.
+AXES_RESET_ON_SUCCESS = False
+# A refused attempt during the lock does not restart the 15 minutes: the lock ends when it says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+# Sign-ins are recorded once, in the hash-chained audit trail (duban.security.events), not in axes's log too.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Second factor (TOTP). The three administrators must enrol; everyone else may.
+OTP_TOTP_ISSUER = env_str("DUBAN_OTP_ISSUER", "督办")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -110,13 +170,30 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("DUBAN_MEDIA_ROOT", str(Path.cwd() / "var" / "media")))
 WHITENOISE_USE_FINDERS = True
 
+# Idle timeout: a session ends 30 minutes after its last request (the expiry moves on every request).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("DUBAN_SESSION_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
-SESSION_COOKIE_SECURE = env_bool("DUBAN_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = DUBAN_HTTPS or env_bool("DUBAN_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if DUBAN_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("DUBAN_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DUBAN_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DUBAN_HSTS_PRELOAD", False)
+    # /healthz answers plain HTTP too, for the load balancer's probe.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if DUBAN_TRUSTED_PROXIES:
+    # Only a proxy we trust may say the request came in over HTTPS; it must overwrite the header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = []
+if DUBAN_HTTPS and not SECURE_HSTS_PRELOAD:
+    # Preloading is a promise to browsers about the whole domain that an office makes on purpose
+    # (hstspreload.org); offices on intranet names cannot make it. DUBAN_HSTS_PRELOAD=1 opts in.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 LOGGING = {
     "version": 1,
@@ -124,6 +201,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DUBAN_LOG_LEVEL", "INFO")},
+    # django-axes narrates every attempt at INFO; the audit trail already holds each one.
+    "loggers": {"axes": {"level": env_str("DUBAN_AXES_LOG_LEVEL", "WARNING")}},
 }
 
 # ---- The domain's rules, all configurable (DESIGN.md: Time, Lights) ----
@@ -153,3 +232,10 @@ DUBAN_UNIT_APPROVAL = env_bool("DUBAN_UNIT_APPROVAL", True)
 DUBAN_EXTENSION_BEFORE_DEADLINE = env_bool("DUBAN_EXTENSION_BEFORE_DEADLINE", True)
 # How often the worker re-runs the lights sweep, in seconds.
 DUBAN_SWEEP_INTERVAL = env_int("DUBAN_SWEEP_INTERVAL", 300)
+
+# ---- The JSON API ----
+# Longest life of a personal API token, in days, and how many live tokens a person may hold.
+DUBAN_API_TOKEN_MAX_DAYS = env_int("DUBAN_API_TOKEN_MAX_DAYS", 365)
+DUBAN_API_TOKENS_PER_PERSON = env_int("DUBAN_API_TOKENS_PER_PERSON", 10)
+# Largest page a list endpoint returns.
+DUBAN_API_PAGE_MAX = env_int("DUBAN_API_PAGE_MAX", 200)

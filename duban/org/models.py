@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class UnitLevel(models.TextChoices):
@@ -70,6 +71,10 @@ class User(AbstractUser):
                              related_name="people")
     title = models.CharField("职务", max_length=50, blank=True)
     phone = models.CharField("电话", max_length=30, blank=True)
+    # Password age (DUBAN_PASSWORD_MAX_AGE_DAYS) counts from here; a new person starts fresh.
+    password_changed_at = models.DateTimeField("密码修改时间", default=timezone.now)
+    # Set when an administrator sets or resets the password: the person chooses their own at next sign-in.
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     class Meta:
         verbose_name = "人员"
@@ -82,7 +87,11 @@ class User(AbstractUser):
     def roles(self) -> frozenset[str]:
         cached = getattr(self, "_roles_cache", None)
         if cached is None:
-            cached = frozenset(self.role_grants.values_list("role", flat=True))
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("role_grants")
+            if prefetched is not None:
+                cached = frozenset(g.role for g in prefetched)
+            else:
+                cached = frozenset(self.role_grants.values_list("role", flat=True))
             self._roles_cache = cached
         return cached
 
