@@ -202,7 +202,8 @@ def _max_id(model) -> int:
 
 UNIT_FIELDS = ["id", "name", "short_name", "aliases", "level", "parent", "path", "sort_order", "is_active"]
 USER_FIELDS = ["id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
-               "is_staff", "is_active", "date_joined", "full_name", "unit", "title", "phone"]
+               "is_staff", "is_active", "date_joined", "full_name", "unit", "title", "phone", "password_changed_at",
+               "must_change_password"]
 GRANT_FIELDS = ["id", "user", "role"]
 DECISION_FIELDS = ["id", "kind", "title", "doc_number", "issuer", "issued_on", "body", "owner_unit", "created_by",
                    "created_at"]
@@ -462,6 +463,7 @@ class _Generator:
 
     def people(self, password: str):
         joined = f"{self.d(self.today.toordinal() - 400)} 01:00:00{self.sfx}"
+        changed = f"{self.d(self.today.toordinal())} 01:00:00{self.sfx}"  # passwords set today: not expired
         rows, grants = [], []
         self.liaison: dict[int, int] = {}
         self.supervisor: dict[int, int] = {}
@@ -471,7 +473,7 @@ class _Generator:
         def add(username, unit, title, role, pw="!"):
             uid = self._take(User)
             rows.append((uid, pw, None, False, username, "", "", "", False, True, joined, self._person_name(),
-                         unit, title, ""))
+                         unit, title, "", changed, False))
             grants.append((self._take(RoleGrant), uid, role))
             return uid
 

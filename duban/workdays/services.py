@@ -18,7 +18,7 @@ FALSE_WORDS = {"0", "false", "no", "休", "休息", "节假日", "holiday"}
 
 def _check_calendar_admin(actor) -> None:
     # The CLI acts as the system (actor None); in the product only a sysadmin edits the calendar.
-    if actor is not None and not (actor.is_superuser or actor.has_role(Role.SYSADMIN)):
+    if actor is not None and not actor.has_role(Role.SYSADMIN):
         raise PermissionDenied("只有系统管理员可以维护工作日历。")
 
 
