@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from duban.core.cast import PASSWORD
 from duban.core.worker import claim_job, handle_one_sweep
+from duban.security.testing import force_login_verified
 from duban.supervision import services as s
 from duban.supervision.models import Assignment, Light
 
@@ -230,21 +231,17 @@ def test_it_shows_the_admin_login_in_chinese(client, db):
 
 def test_it_shows_the_sysadmin_no_business_content(client, cast, frozen):
     assigned(cast, title="推进重点项目开工")
-    client.force_login(cast.sysadmin)
+    force_login_verified(client, cast.sysadmin)
     response = client.get("/")
     assert "推进重点项目开工" not in response.content.decode()
     assert response.context["total"] == 0
 
 
-def test_it_marks_an_estimated_deadline_in_the_admin_task_list(client, cast, frozen):
-    from duban.org.models import User
+def test_it_refuses_evidence_under_a_static_directory(settings, tmp_path):
+    from duban.core.checks import check_media_not_public
 
-    decision = s.decision_create(actor=cast.supervisor, kind="meeting", title="州政府常务会议纪要",
-                                 issued_on=dt.date(2026, 5, 28))
-    task = s.task_create(actor=cast.supervisor, decision=decision, title="推进明年项目储备",
-                         lead_unit_ids=[cast.pref_drc.pk], deadline=dt.date(2027, 3, 31))
-    s.task_assign(actor=cast.supervisor, task=task)
-    User.objects.filter(pk=cast.sysadmin.pk).update(is_staff=True, is_superuser=True)
-    client.force_login(cast.sysadmin)
-    page = client.get("/admin/supervision/task/").content.decode()
-    assert "2027-03-31（该年节假日未发布，按周一至周五估算）" in page
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.MEDIA_ROOT = tmp_path / "static" / "media"
+    assert [e.id for e in check_media_not_public(None)] == ["duban.E001"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    assert check_media_not_public(None) == []

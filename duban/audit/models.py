@@ -38,7 +38,8 @@ class Event(models.Model):
         verbose_name = "留痕记录"
         verbose_name_plural = "留痕记录"
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [models.Index(fields=["object_type", "object_id"]),
+                   models.Index(fields=["verb", "seq"], name="event_verb_seq")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.verb}"

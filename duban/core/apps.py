@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "duban.core"
     label = "core"
     verbose_name = "基础"
+
+    def ready(self):
+        from duban.core import checks  # noqa: F401  (registers the system checks)

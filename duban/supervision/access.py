@@ -1,13 +1,14 @@
 """Who may do what, one condition per line. Raise NotFound when the object is out of scope.
 
-Visibility (DESIGN.md, Data scope): a supervisor or leader sees the tasks their
-unit's subtree owns or is assigned; a liaison or unit head sees what is
-assigned to their own unit.
+Who may see what is not decided here: `can_see_task` asks the selectors' rule
+(duban.supervision.selectors.scope), so that reads and writes agree on scope.
 """
 
 from duban.core.errors import NotFound, PermissionDenied
 from duban.org.models import Role, Unit
+from duban.org.selectors import viewer_of
 from duban.supervision.models import Assignment, Task
+from duban.supervision.selectors.scope import task_scope
 
 
 def in_subtree(unit: Unit | None, root: Unit | None) -> bool:
@@ -50,17 +51,9 @@ def access_act_for_unit(actor, assignment: Assignment, roles=(Role.LIAISON, Role
 
 
 def can_see_task(actor, task: Task) -> bool:
-    if actor is None or not actor.is_active or actor.unit is None:
-        return False
-    if actor.has_role(Role.SUPERVISOR, Role.LEADER, Role.INSPECTOR):
-        if in_subtree(task.owner_unit, actor.unit):
-            return True
-        if task.assignments.filter(unit__path__startswith=actor.unit.path).exists():
-            return True
-    if actor.has_role(Role.LIAISON, Role.UNIT_HEAD):
-        if task.assignments.filter(unit_id=actor.unit_id).exists():
-            return True
-    return task.responsible_leader_id == actor.pk
+    """The task is in the actor's scope: one indexed query through the selectors' rule."""
+    viewer = viewer_of(actor)
+    return viewer is not None and Task.objects.filter(task_scope(viewer), pk=task.pk).exists()
 
 
 def _deny_or_hide(actor, task: Task, message: str) -> None:

@@ -4,6 +4,9 @@ States are declared here once; the allowed transitions live in
 `duban.supervision.states` and are checked only by the services.
 """
 
+import uuid
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -293,7 +296,9 @@ class TargetValue(models.Model):
 
 
 def evidence_path(instance, filename: str) -> str:
-    return f"evidence/{instance.report.assignment.task_id}/{instance.report_id}/{filename}"
+    # A random stored name: paths are not guessable, and the name people gave stays in Evidence.name.
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"evidence/{instance.report.assignment.task_id}/{instance.report_id}/{uuid.uuid4().hex}{suffix}"
 
 
 class Evidence(models.Model):
@@ -334,6 +339,7 @@ class Extension(models.Model):
     class Meta:
         verbose_name = "延期申请"
         verbose_name_plural = "延期申请"
+        indexes = [models.Index(fields=["state"], name="extension_state")]
         constraints = [
             models.UniqueConstraint(fields=["assignment"], condition=Q(state="pending"),
                                     name="extension_one_pending_per_assignment"),
