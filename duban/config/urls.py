@@ -1,17 +1,20 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from duban.api.root import api
+from duban.security import views as security_views
 from duban.supervision import views as supervision_views
-
-admin.site.site_header = "督办 · 后台管理"
-admin.site.site_title = "督办"
-admin.site.index_title = "后台数据"
 
 urlpatterns = [
     path("", supervision_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", security_views.login_view, name="login"),
+    path("logout/", security_views.logout_view, name="logout"),
+    path("account/", security_views.account, name="account"),
+    path("account/password/", security_views.password_change, name="password_change"),
+    path("account/otp/verify/", security_views.otp_verify, name="otp_verify"),
+    path("account/otp/enrol/", security_views.otp_enrol, name="otp_enrol"),
     path("healthz", supervision_views.healthz, name="healthz"),
+    path("files/evidence/<int:pk>/", supervision_views.evidence_download, name="evidence-download"),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -26,6 +26,7 @@ from duban.supervision.services.tasks import (
     task_close,
     task_create,
     task_leader_read,
+    task_update,
 )
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "blocker_answer", "blocker_escalate", "blocker_raise", "decision_create", "extension_decide",
     "extension_request", "instruction_write", "milestone_complete", "report_review", "report_submit", "report_unit_approve",
     "task_assign", "task_cancel", "task_close", "task_create", "task_leader_read",
+    "task_update",
 ]

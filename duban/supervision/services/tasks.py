@@ -183,6 +183,56 @@ def task_create(*, actor, decision: Decision, title: str, lead_unit_ids: list[in
     return task
 
 
+EDITABLE_STATES = (TaskState.DRAFT, TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.CLOSING)
+
+
+@transaction.atomic
+def task_update(*, actor, task: Task, expected_version: int, title: str | None = None,
+                requirements: str | None = None, category: str | None = None, urgency: str | None = None,
+                is_key: bool | None = None, responsible_leader=None, deadline: dt.date | None = None) -> Task:
+    """Edit a task's wording and flags. Deadlines of assigned work move only through extensions (延期)."""
+    task = lock(Task, task.pk, "task")
+    access_supervise_task(actor, task)
+    check_version(task, expected_version, "task")
+    if task.state not in EDITABLE_STATES:
+        raise DomainError("task_not_editable", "已销号或已撤销的事项不能修改。")
+    changed: dict[str, object] = {}
+    if title is not None:
+        changed["title"] = require_text(title, "task_title_required", "请填写督办事项。", 300)
+    if requirements is not None:
+        changed["requirements"] = requirements
+    if category is not None:
+        changed["category"] = category.strip()[:50]
+    if urgency is not None:
+        if urgency not in Urgency.values:
+            raise DomainError("task_urgency_invalid", "紧急程度无效。")
+        changed["urgency"] = urgency
+    if is_key is not None:
+        changed["is_key"] = is_key
+    if responsible_leader is not None:
+        if not responsible_leader.has_role(Role.LEADER):
+            raise DomainError("task_leader_invalid", "责任领导必须是具有领导角色的人员。")
+        changed["responsible_leader"] = responsible_leader
+    if deadline is not None:
+        if task.state != TaskState.DRAFT:
+            raise DomainError("task_deadline_locked", "事项交办后，完成时限只能通过延期申请调整。")
+        if deadline < clock.today():
+            raise DomainError("task_deadline_past", "完成时限不能早于今天。")
+        changed["deadline"] = deadline
+    changed = {k: v for k, v in changed.items() if getattr(task, k) != v}
+    if not changed:
+        return task
+    for name, value in changed.items():
+        setattr(task, name, value)
+    save_versioned(task, list(changed), "task")
+    record(actor=actor, verb="task.update", obj=task, task=task, unit_id=task.owner_unit_id,
+           fields=sorted(changed),
+           values={k: (v.pk if hasattr(v, "pk") else v) for k, v in changed.items() if k != "requirements"})
+    if "is_key" in changed:
+        lights_refresh(task_ids=[task.pk])
+    return task
+
+
 @transaction.atomic
 def task_assign(*, actor, task: Task, expected_version: int | None = None) -> Task:
     """交办: create one assignment per planned unit; each must sign within the SLA."""
@@ -315,10 +365,11 @@ def milestone_complete(*, actor, milestone: Milestone) -> Milestone:
 
 
 @transaction.atomic
-def instruction_write(*, actor, task: Task, text: str) -> Instruction:
+def instruction_write(*, actor, task: Task, text: str, expected_version: int | None = None) -> Instruction:
     """领导批示. On a closed task it opens a new round on the same task (领导阅示后再批示)."""
     task = lock(Task, task.pk, "task")
     access_lead_task(actor, task)
+    check_version(task, expected_version, "task")
     text = require_text(text, "instruction_text_required", "请填写批示内容。")
     if task.state == TaskState.CANCELLED:
         raise DomainError("task_cancelled", "该事项已撤销，不能再作批示。")
@@ -358,10 +409,11 @@ def instruction_write(*, actor, task: Task, text: str) -> Instruction:
 
 
 @transaction.atomic
-def task_leader_read(*, actor, task: Task) -> Task:
+def task_leader_read(*, actor, task: Task, expected_version: int | None = None) -> Task:
     """领导阅示: the leader has read the result of a closed task."""
     task = lock(Task, task.pk, "task")
     access_lead_task(actor, task)
+    check_version(task, expected_version, "task")
     if task.state != TaskState.CLOSED:
         raise DomainError("task_not_closed", "事项尚未办结，无需阅示。")
     if task.leader_read_at is not None:
