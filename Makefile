@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench lint install clean
+.PHONY: run test test-sqlite test-postgres bench bench-api lint install clean
 
 $(BIN)/duban: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ lint: install
 
 bench: install
 	@bash scripts/bench.sh
+
+# The load generator (locust) is the optional extra `bench`, installed on first use.
+$(BIN)/locust: $(BIN)/duban
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BIN)/locust
+
+# The JSON API under load: N clients (locust) against duban serve, next to hand-written SQL (docs/bench.md).
+bench-api: $(BIN)/locust
+	@bash scripts/bench-api.sh
 
 clean:
 	rm -rf $(VENV) var duban.sqlite3*

@@ -140,7 +140,12 @@ def test_it_answers_one_error_shape(cast, api):
     assert {tuple(e["loc"])[-1] for e in r.json()["detail"]["errors"]} >= {"title", "issued_on"}
 
     r = api(cast.supervisor).post("/decisions", {"kind": "gossip", "title": "某会议", "issued_on": "2026-05-01"})
-    assert r.status_code == 400 and r.json()["code"] == "decision_kind_invalid"
+    assert r.status_code == 422 and r.json()["detail"]["errors"][0]["loc"][-1] == "kind"
+
+    # The domain's own refusals answer 400 with their stable code.
+    r = api(cast.supervisor).post("/tasks", {"decision_id": task.decision_id, "title": "某事项",
+                                             "lead_unit_ids": [cast.pref_drc.pk], "deadline": "2026-05-01"})
+    assert r.status_code == 400 and r.json()["code"] == "task_deadline_past"
 
     # A liaison may see the task but may not assign: 403, and the denial is audited.
     r = api(cast.drc_liaison).post(f"/tasks/{task.pk}/close", {"version": 1, "note": "好了"})

@@ -245,3 +245,16 @@ def test_it_refuses_evidence_under_a_static_directory(settings, tmp_path):
     assert [e.id for e in check_media_not_public(None)] == ["duban.E001"]
     settings.MEDIA_ROOT = tmp_path / "media"
     assert check_media_not_public(None) == []
+
+
+def test_it_refreshes_sqlite_statistics_once_a_day(db):
+    from duban.core.worker import handle_one_analyze
+
+    if connection.vendor != "sqlite":
+        assert handle_one_analyze() is False, "PostgreSQL's autovacuum keeps its own statistics"
+        return
+    assert handle_one_analyze() is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_stat1")
+        assert cursor.fetchone()[0] > 0
+    assert handle_one_analyze() is False, "claimed for the next 24 hours"

@@ -2,11 +2,13 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
+from duban.supervision.models import Cadence as CadenceChoices
+from duban.supervision.models import Urgency
 from duban.supervision.states import state_label
 
 # Database ids: positive and within a 64-bit integer.
@@ -21,8 +23,17 @@ def text(max_length: int, min_length: int = 0):
 
 Word = text(200)
 Para = text(20000)
-Date = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))]
+Date = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31),
+                                description="2000-01-01 至 2099-12-31")]
 Amount = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
+
+
+def _choices(choices) -> object:
+    return Literal[tuple(choices.values)]
+
+
+Cadence = _choices(CadenceChoices)
+UrgencyIn = _choices(Urgency)
 
 
 def _label(machine: str, obj, context) -> str:
@@ -88,7 +99,7 @@ class TokenCreatedOut(TokenOut):
 # ---- decisions and tasks ------------------------------------------------------------------------
 
 class DecisionIn(Schema):
-    kind: str = Field(description="document/meeting/instruction/clue/inspection/plan")
+    kind: Literal["document", "meeting", "instruction", "clue", "inspection", "plan"]
     title: text(200, 1)
     issued_on: Date
     doc_number: text(100) = ""
@@ -127,10 +138,10 @@ class TaskIn(Schema):
     lead_unit_ids: list[Id] = Field(..., min_length=1, max_length=200)
     cooperating_unit_ids: list[Id] = Field([], max_length=200)
     deadline: Date | None = None
-    cadence: str = "none"
+    cadence: Cadence = "none"
     report_day: int | None = Field(None, ge=1, le=28)
     responsible_leader_id: Id | None = None
-    urgency: str = "normal"
+    urgency: UrgencyIn = "normal"
     is_key: bool = False
     category: text(50) = ""
     milestones: list[MilestoneIn] = Field([], max_length=100)
@@ -142,7 +153,7 @@ class TaskUpdateIn(Schema):
     title: text(300, 1) | None = None
     requirements: Para | None = None
     category: text(50) | None = None
-    urgency: str | None = None
+    urgency: UrgencyIn | None = None
     is_key: bool | None = None
     responsible_leader_id: Id | None = None
     deadline: Date | None = None

@@ -26,7 +26,9 @@ LIVE_ASSIGNMENT = ~Q(state__in=["reassigned", "cancelled"])
 
 def task_followed(v: Viewer, via: str = "") -> Q:
     """Tasks the viewer follows from above: in their subtree, or theirs as responsible leader."""
-    condition = Q(**{f"{via}responsible_leader_id": v.pk})
+    # Only a leader can be a task's responsible leader; asking it of others would make the planner
+    # weigh an OR it can never use an index for.
+    condition = Q(**{f"{via}responsible_leader_id": v.pk}) if v.holds(Role.LEADER) else NOTHING
     if v.oversees:
         below = Assignment.objects.filter(task_id=OuterRef(f"{via}pk"), unit__path__startswith=v.unit_path)
         condition |= Q(**{f"{via}owner_unit__path__startswith": v.unit_path}) | Q(Exists(below))
@@ -37,7 +39,9 @@ def task_at_own_unit(v: Viewer, via: str = "") -> Q:
     """Tasks assigned to the viewer's own unit, for its liaisons and unit head."""
     if not v.works_in_unit:
         return NOTHING
-    return Q(Exists(Assignment.objects.filter(task_id=OuterRef(f"{via}pk"), unit_id=v.unit_id)))
+    # An IN over the unit's (indexed) assignments: both databases start from the few rows of one unit
+    # instead of probing every task with EXISTS.
+    return Q(**{f"{via}pk__in": Assignment.objects.filter(unit_id=v.unit_id).values("task_id")})
 
 
 def task_scope(v: Viewer, via: str = "") -> Q:

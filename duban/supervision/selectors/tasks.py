@@ -58,8 +58,8 @@ def task_list_for(*, user, filters: dict | None = None) -> QuerySet[Task]:
                           "parent"), "task_list_for")
     qs = _tasks(user)
     if (unit := f.int_of("unit")) is not None:
-        held = Assignment.objects.filter(LIVE_ASSIGNMENT, task_id=OuterRef("pk"), unit_id=unit)
-        qs = qs.filter(Q(owner_unit_id=unit) | Q(Exists(held)))
+        held = Assignment.objects.filter(LIVE_ASSIGNMENT, unit_id=unit).values("task_id")
+        qs = qs.filter(Q(owner_unit_id=unit) | Q(pk__in=held))
     if (state := f.text_of("state")) is not None:
         qs = qs.filter(state=state)
     if (light := f.text_of("light")) is not None:
