@@ -3,7 +3,7 @@
 from ninja import Query, Router, Schema, Status
 
 from duban.api import services as token_services
-from duban.api.common import PageIn, address, caller, filters_of, paged
+from duban.api.common import Page, PageIn, address, caller, filters_of, paged
 from duban.api.errors import ERRORS
 from duban.api.models import ApiToken
 from duban.api.pagination import page
@@ -37,21 +37,11 @@ class PersonFilters(PageIn):
     role: text(20) | None = None
 
 
-class PersonPage(Schema):
-    items: list[PersonOut]
-    next_cursor: str | None
-
-
 class AuditFilters(PageIn):
     task: Id | None = None
     verb: text(60) | None = None
     actor: Id | None = None
     object_type: text(40) | None = None
-
-
-class EventPage(Schema):
-    items: list[EventOut]
-    next_cursor: str | None
 
 
 @router.get("/me", response={200: MeOut, **ERRORS}, operation_id="me")
@@ -93,7 +83,7 @@ def unit_get(request, unit_id: Id):
     return unit_get_for(user=caller(request), id=unit_id)
 
 
-@router.get("/people", response={200: PersonPage, **ERRORS}, operation_id="person_list")
+@router.get("/people", response={200: Page[PersonOut], **ERRORS}, operation_id="person_list")
 def person_list(request, params: Query[PersonFilters]):
     return paged(person_list_for(user=caller(request), filters=filters_of(params)), params)
 
@@ -103,7 +93,7 @@ def person_get(request, person_id: Id):
     return person_get_for(user=caller(request), id=person_id)
 
 
-@router.get("/audit/events", response={200: EventPage, **ERRORS}, operation_id="audit_event_list")
+@router.get("/audit/events", response={200: Page[EventOut], **ERRORS}, operation_id="audit_event_list")
 def audit_event_list(request, params: Query[AuditFilters]):
     """The audit trail (审计管理员). Others see the timelines of their tasks under /tasks/{id}/events."""
     user = caller(request)

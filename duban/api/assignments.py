@@ -5,7 +5,7 @@ import json
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from duban.api.common import PageIn, caller, filters_of, paged
+from duban.api.common import Page, PageIn, caller, filters_of, paged
 from duban.api.errors import ERRORS
 from duban.api.schemas import (
     AssignmentOut,
@@ -51,42 +51,12 @@ class AssignmentFilters(PageIn):
     q: text(100) | None = None
 
 
-class AssignmentPage(Schema):
-    items: list[AssignmentOut]
-    next_cursor: str | None
-
-
 class ReportFilters(PageIn):
+    """Filters of what hangs from an assignment: reports, extensions, blockers."""
+
     assignment: Id | None = None
     task: Id | None = None
     state: text(20) | None = None
-
-
-class ReportPage(Schema):
-    items: list[ReportOut]
-    next_cursor: str | None
-
-
-class ExtensionFilters(PageIn):
-    assignment: Id | None = None
-    task: Id | None = None
-    state: text(20) | None = None
-
-
-class ExtensionPage(Schema):
-    items: list[ExtensionOut]
-    next_cursor: str | None
-
-
-class BlockerFilters(PageIn):
-    assignment: Id | None = None
-    task: Id | None = None
-    state: text(20) | None = None
-
-
-class BlockerPage(Schema):
-    items: list[BlockerOut]
-    next_cursor: str | None
 
 
 class ReportForm(Schema):
@@ -115,7 +85,7 @@ def _report(request, pk: int):
     return sel.report_get_for(user=caller(request), id=pk)
 
 
-@router.get("/assignments", response={200: AssignmentPage, **ERRORS}, operation_id="assignment_list")
+@router.get("/assignments", response={200: Page[AssignmentOut], **ERRORS}, operation_id="assignment_list")
 def assignment_list(request, params: Query[AssignmentFilters]):
     return paged(sel.assignment_list_for(user=caller(request), filters=filters_of(params)), params)
 
@@ -207,7 +177,7 @@ def blocker_raise(request, assignment_id: Id, body: BlockerIn):
     return Status(201, blocker)
 
 
-@router.get("/reports", response={200: ReportPage, **ERRORS}, operation_id="report_list")
+@router.get("/reports", response={200: Page[ReportOut], **ERRORS}, operation_id="report_list")
 def report_list(request, params: Query[ReportFilters]):
     reports = sel.report_list_for(user=caller(request), filters=filters_of(params))
     return paged(reports.prefetch_related("evidence", "values"), params)
@@ -240,8 +210,8 @@ def evidence_download(request, evidence_id: Id):
     return evidence_file_response(sel.evidence_get_for(user=caller(request), id=evidence_id))
 
 
-@router.get("/extensions", response={200: ExtensionPage, **ERRORS}, operation_id="extension_list")
-def extension_list(request, params: Query[ExtensionFilters]):
+@router.get("/extensions", response={200: Page[ExtensionOut], **ERRORS}, operation_id="extension_list")
+def extension_list(request, params: Query[ReportFilters]):
     return paged(sel.extension_list_for(user=caller(request), filters=filters_of(params)), params)
 
 
@@ -259,8 +229,8 @@ def extension_decide(request, extension_id: Id, body: ExtensionDecideIn):
     return sel.extension_get_for(user=user, id=extension_id)
 
 
-@router.get("/blockers", response={200: BlockerPage, **ERRORS}, operation_id="blocker_list")
-def blocker_list(request, params: Query[BlockerFilters]):
+@router.get("/blockers", response={200: Page[BlockerOut], **ERRORS}, operation_id="blocker_list")
+def blocker_list(request, params: Query[ReportFilters]):
     return paged(sel.blocker_list_for(user=caller(request), filters=filters_of(params)), params)
 
 

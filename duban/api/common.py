@@ -1,5 +1,7 @@
 """Pieces every router uses: the caller, the address, filters, pages."""
 
+from typing import Generic, TypeVar
+
 from django.conf import settings
 from ninja import Field, Schema
 
@@ -20,6 +22,16 @@ def address(request) -> str | None:
 class PageIn(Schema):
     cursor: text(100) | None = Field(None, description="上一页返回的 next_cursor")
     limit: int = Field(50, ge=1, le=200)
+
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list, newest first; pass next_cursor back for the next one (null: the last page)."""
+
+    items: list[T]
+    next_cursor: str | None
 
 
 def filters_of(params: Schema) -> dict:

@@ -1,9 +1,9 @@
 """Decisions (决策部署), tasks (督办事项) and their milestones."""
 
 from django.db.models import prefetch_related_objects
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
-from duban.api.common import PageIn, caller, filters_of, paged
+from duban.api.common import Page, PageIn, caller, filters_of, paged
 from duban.api.errors import ERRORS
 from duban.api.pagination import page
 from duban.api.schemas import (
@@ -37,11 +37,6 @@ class DecisionFilters(PageIn):
     kind: text(20) | None = None
 
 
-class DecisionPage(Schema):
-    items: list[DecisionOut]
-    next_cursor: str | None
-
-
 class TaskFilters(PageIn):
     unit: Id | None = None
     state: text(20) | None = None
@@ -54,18 +49,8 @@ class TaskFilters(PageIn):
     q: text(100) | None = None
 
 
-class TaskPage(Schema):
-    items: list[TaskOut]
-    next_cursor: str | None
-
-
 class EventFilters(PageIn):
     verb: text(60) | None = None
-
-
-class EventPage(Schema):
-    items: list[EventOut]
-    next_cursor: str | None
 
 
 def _task_detail(user, pk: int):
@@ -74,7 +59,7 @@ def _task_detail(user, pk: int):
     return task
 
 
-@router.get("/decisions", response={200: DecisionPage, **ERRORS}, operation_id="decision_list")
+@router.get("/decisions", response={200: Page[DecisionOut], **ERRORS}, operation_id="decision_list")
 def decision_list(request, params: Query[DecisionFilters]):
     return paged(sel.decision_list_for(user=caller(request), filters=filters_of(params)), params)
 
@@ -91,7 +76,7 @@ def decision_create(request, body: DecisionIn):
     return Status(201, decision)
 
 
-@router.get("/tasks", response={200: TaskPage, **ERRORS}, operation_id="task_list")
+@router.get("/tasks", response={200: Page[TaskOut], **ERRORS}, operation_id="task_list")
 def task_list(request, params: Query[TaskFilters]):
     return paged(sel.task_list_for(user=caller(request), filters=filters_of(params)), params)
 
@@ -176,7 +161,7 @@ def task_leader_read(request, task_id: Id, body: VersionIn):
     return _task_detail(user, task_id)
 
 
-@router.get("/tasks/{task_id}/events", response={200: EventPage, **ERRORS}, operation_id="task_events")
+@router.get("/tasks/{task_id}/events", response={200: Page[EventOut], **ERRORS}, operation_id="task_events")
 def task_events(request, task_id: Id, params: Query[EventFilters]):
     user = caller(request)
     sel.task_get_for(user=user, id=task_id)
