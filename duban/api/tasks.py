@@ -25,6 +25,7 @@ from duban.api.schemas import (
     text,
 )
 from duban.audit.selectors import event_list_for
+from duban.core.errors import DomainError
 from duban.org.selectors import person_get_for
 from duban.supervision import selectors as sel
 from duban.supervision import services as s
@@ -95,8 +96,6 @@ def task_create(request, body: TaskIn):
     elif body.decision_id is not None:
         decision = sel.decision_get_for(user=user, id=body.decision_id)
     else:
-        from duban.core.errors import DomainError
-
         raise DomainError("task_decision_required", "请指定决策部署，或指定要分解的承办事项。")
     leader = person_get_for(user=user, id=body.responsible_leader_id) if body.responsible_leader_id else None
     task = s.task_create(
