@@ -27,9 +27,8 @@ from duban.api.schemas import (
     VersionIn,
     text,
 )
-from duban.core.errors import DomainError, NotFound
-from duban.org.models import Role, User
-from duban.org.selectors import unit_get_for
+from duban.core.errors import DomainError
+from duban.org.selectors import leader_above_get_for, unit_get_for
 from duban.supervision import selectors as sel
 from duban.supervision import services as s
 from duban.supervision.services.reports import EVIDENCE_MAX_BYTES
@@ -65,16 +64,6 @@ class ReportForm(Schema):
     is_final: bool = False
     target_values: text(10000) = "{}"
     blockers: list[text(10000, 1)] = []
-
-
-def leader_above(user, pk: int):
-    """A leader of the caller's own unit or of a unit above it: whom a blocker may be escalated to (提请协调)."""
-    ancestors = [int(part) for part in (user.unit.path if user.unit_id else "").strip("/").split("/") if part]
-    leader = User.objects.filter(pk=pk, is_active=True, unit_id__in=ancestors,
-                                 role_grants__role=Role.LEADER).first()
-    if leader is None:
-        raise NotFound("person")
-    return leader
 
 
 def _assignment(request, pk: int):
@@ -243,7 +232,7 @@ def blocker_get(request, blocker_id: Id):
              operation_id="blocker_escalate")
 def blocker_escalate(request, blocker_id: Id, body: BlockerEscalateIn):
     user = caller(request)
-    leader = leader_above(user, body.leader_id)
+    leader = leader_above_get_for(user=user, id=body.leader_id)
     s.blocker_escalate(actor=user, blocker=sel.blocker_get_for(user=user, id=blocker_id), leader=leader)
     return sel.blocker_get_for(user=user, id=blocker_id)
 

@@ -220,3 +220,17 @@ def person_list_for(*, user, filters: dict | None = None) -> QuerySet[User]:
 
 def person_get_for(*, user, id: int) -> User:
     return get_one(_people_for(user), id, "person")
+
+
+def leader_above_get_for(*, user, id: int) -> User:
+    """A leader of the user's own unit or of a unit above it: whom a blocker may be escalated to (提请协调).
+
+    Any other id — absent, not a leader, below or beside the user — is not found, so that choosing a
+    leader reveals no one else's existence.
+    """
+    v = viewer_of(user)
+    if v is None or v.unit_path is None:
+        raise NotFound("person")
+    ancestors = [int(part) for part in v.unit_path.strip("/").split("/") if part]
+    leaders = User.objects.filter(is_active=True, unit_id__in=ancestors, role_grants__role=Role.LEADER)
+    return get_one(leaders, id, "person")

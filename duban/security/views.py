@@ -101,21 +101,32 @@ def otp_verify(request):
     if not user_has_device(user, confirmed=True):
         return redirect(step_url(request, OTP_REQUIRED, _next_url(request)))
     form = OtpCodeForm(request.POST or None)
-    if request.method == "POST":
-        if not lockout.attempt_allowed(request, user):
-            return _locked_out_now(request)
-        device = otp_device_match(request=request, user=user, token=form.cleaned_data["code"]) \
-            if form.is_valid() else None
-        if device is not None:
-            request.session.cycle_key()
-            otp_login(request, device)
-            lockout.sign_in_completed(request, user)
-            return _finish_step(request)
-        if lockout.second_factor_failed(request, user):
-            return _locked_out_now(request)
-        if form.is_valid():
-            form.add_error("code", "动态口令不正确或已过期，请重新输入。")
+    done = _code_step(request, user, form, otp_device_match, "动态口令不正确或已过期，请重新输入。")
+    if done is not None:
+        return done
     return render(request, "security/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+def _code_step(request, user, form, check, wrong: str):
+    """One posted TOTP code: counted against the lockout, the session moved on when it is right.
+
+    Returns the response that ends the step (signed in, or locked out), or None to show the form again.
+    """
+    if request.method != "POST":
+        return None
+    if not lockout.attempt_allowed(request, user):
+        return _locked_out_now(request)
+    device = check(request=request, user=user, token=form.cleaned_data["code"]) if form.is_valid() else None
+    if device is not None:
+        request.session.cycle_key()
+        otp_login(request, device)
+        lockout.sign_in_completed(request, user)
+        return _finish_step(request)
+    if lockout.second_factor_failed(request, user):
+        return _locked_out_now(request)
+    if form.is_valid():
+        form.add_error("code", wrong)
+    return None
 
 
 @never_cache
@@ -133,20 +144,9 @@ def otp_enrol(request):
     except DomainError:
         return redirect("account")
     form = OtpCodeForm(request.POST or None)
-    if request.method == "POST":
-        if not lockout.attempt_allowed(request, user):
-            return _locked_out_now(request)
-        confirmed = otp_device_confirm(request=request, user=user, token=form.cleaned_data["code"]) \
-            if form.is_valid() else None
-        if confirmed is not None:
-            request.session.cycle_key()
-            otp_login(request, confirmed)
-            lockout.sign_in_completed(request, user)
-            return _finish_step(request)
-        if lockout.second_factor_failed(request, user):
-            return _locked_out_now(request)
-        if form.is_valid():
-            form.add_error("code", "动态口令不正确，请确认手机时间准确后重新输入。")
+    done = _code_step(request, user, form, otp_device_confirm, "动态口令不正确，请确认手机时间准确后重新输入。")
+    if done is not None:
+        return done
     secret = base64.b32encode(device.bin_key).decode()
     return render(request, "security/otp_enrol.html", {
         "form": form,
