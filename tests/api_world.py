@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from duban.api.services import token_create
 from duban.audit.models import Event
 from duban.core.cast import build_cast
+from duban.escalation.models import Notice, Urge
+from duban.escalation.services import urge_send
 from duban.org import services as org
 from duban.org.models import ADMIN_ROLES, Role, RoleGrant, Unit, UnitLevel, User
 from duban.supervision import services as s
@@ -185,6 +187,9 @@ def build_world() -> World:
     n["BC"] = s.blocker_raise(actor=c.county_drc_liaison, assignment=n["AC"], text="沿线拆迁未完成。")
     n["IC"] = s.instruction_write(actor=c.leader, task=tc, text="请甲县抓紧推进。")
     n["MC"] = Milestone.objects.get(task=tc)
+    # 催办单 to 州发改委 (its liaison and head are told) and to 乙县发改局 by their own supervisor.
+    n["U7"] = urge_send(actor=sup, assignment=n["A7d"], message="请于本周内报送进展。")
+    n["NL"] = Notice.objects.get(urge=n["U7"], recipient=c.drc_liaison)
 
     # 乙县's own task.
     tb = n["TB"] = task(c.other_supervisor, d_b, "推进乙县农村公路提升", [c.other_drc],
@@ -196,6 +201,7 @@ def build_world() -> World:
                                   requested_deadline=D(2026, 8, 31))
     n["BB"] = s.blocker_raise(actor=c.other_liaison, assignment=n["AB"], text="配套资金缺口较大。")
     n["MB"] = Milestone.objects.get(task=tb)
+    n["UB"] = urge_send(actor=c.other_supervisor, assignment=n["AB"], message="请加快招标进度。")
 
     # 邻州's task: out of everyone's reach in 示范州.
     nb_sup = people["nb_supervisor"]
@@ -357,6 +363,12 @@ class Oracle:
     def token(self, user, t) -> bool:
         return user is not None and t.user_id == user.pk
 
+    def notice(self, user, n) -> bool:
+        return user is not None and n.recipient_id == user.pk
+
+    def urge(self, user, u) -> bool:
+        return self.task(user, self.tasks[u.task_id])
+
     def sees(self, user, kind, row) -> bool:
         rule = {"milestone": self.part, "instruction": self.part}.get(kind) or getattr(self, kind)
         return rule(user, row)
@@ -367,7 +379,7 @@ PATH_KINDS = {
     "task_id": "task", "assignment_id": "assignment", "report_id": "report", "extension_id": "extension",
     "blocker_id": "blocker", "evidence_id": "evidence", "milestone_id": "milestone",
     "decision_id": "decision",
-    "unit_id": "unit", "person_id": "person", "token_id": "token",
+    "unit_id": "unit", "person_id": "person", "token_id": "token", "notice_id": "notice",
 }
 
 # The models behind each kind of row. `rows_of` gives them in the order they were made, which is the order
@@ -377,7 +389,7 @@ KIND_MODELS = {
     "decision": Decision, "task": Task, "assignment": Assignment, "report": Report, "extension": Extension,
     "blocker": Blocker, "evidence": Evidence, "milestone": Milestone, "instruction": Instruction,
     "unit": Unit,
-    "person": User, "event": Event,
+    "person": User, "event": Event, "notice": Notice, "urge": Urge,
 }
 
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from duban.api.models import ApiToken
 from duban.api.services import token_create
 from duban.audit.models import Event
+from duban.escalation.services import urge_send
 from duban.org.models import Role, UnitLevel
 from duban.org.services import person_create, unit_create
 from duban.supervision import services as s
@@ -297,7 +298,8 @@ LISTS = [
     ("/extensions", "supervisor"), ("/blockers", "supervisor"), ("/decisions", "supervisor"),
     ("/people", "supervisor"), ("/units", "supervisor"), ("/tasks/{task}/events", "supervisor"),
     ("/assignments", "drc_liaison"), ("/reports", "drc_head"), ("/tokens", "supervisor"),
-    ("/audit/events", "auditor"), ("/people", "sysadmin"),
+    ("/audit/events", "auditor"), ("/people", "sysadmin"), ("/notices", "drc_liaison"),
+    ("/tasks/{task}/urges", "supervisor"),
 ]
 
 
@@ -319,6 +321,8 @@ def _world(c, n):
         # The first task's timeline grows too.
         first = Assignment.objects.filter(task=Task.objects.order_by("pk").first()).get()
         s.blocker_raise(actor=c.drc_liaison, assignment=first, text=f"堵点{i}")
+        urge_send(actor=c.supervisor, assignment=a, message=f"催办{i}")
+        urge_send(actor=c.supervisor, assignment=first, message=f"再催办{i}")
 
 
 @pytest.mark.parametrize("path,who", LISTS)

@@ -32,6 +32,7 @@ from django.test import Client
 from duban.api.models import ApiToken
 from duban.api.root import api
 from duban.audit.models import Event
+from duban.escalation.models import Notice
 from duban.security.testing import force_login_verified
 
 ABSENT = 2**62  # an id no row has
@@ -44,13 +45,21 @@ UNIT_WORKERS = {"liaison", "unit_head", "outsider_liaison"}
 LIST_KINDS = {
     "tasks": "task", "decisions": "decision", "assignments": "assignment", "reports": "report",
     "extensions": "extension", "blockers": "blocker", "units": "unit", "people": "person", "tokens": "token",
-    "events": "event",
+    "events": "event", "notices": "notice", "urges": "urge",
 }
+# Lists of what hangs from one task: its timeline and its urges.
+TASK_SUBLISTS = ("/events", "/urges")
 # Query filters that name a row: tried with a row out of scope and one in scope.
 FILTER_KINDS = {"task": "task", "decision": "decision", "assignment": "assignment", "unit": "unit",
                 "actor": "person"}
 # Text searches: a fragment that rows in and out of every role's scope share.
 SEARCHES = {"task": "推进", "assignment": "推进", "decision": "会议纪要", "unit": "发展和改革", "person": "督查"}
+
+# Reads that answer a figure about the caller, not rows: each must be the caller's own.
+OWN_FIGURES = {
+    "notice_unread_count": lambda user: {"unread": Notice.objects.filter(recipient=user, read_at=None).count()},
+    "preference_get": lambda user: {"inbox": True},
+}
 
 # Who may ever perform each unsafe operation (on a row in their scope).
 EVERYONE = set(SIGNED_IN)
@@ -67,6 +76,8 @@ MAY = {
     "report_unit_review": {"unit_head"}, "report_review": SUPERVISORS,
     "extension_decide": SUPERVISORS | {"leader"}, "blocker_escalate": SUPERVISORS,
     "blocker_answer": SUPERVISORS | {"leader"},
+    "assignment_urge": SUPERVISORS, "notice_read": EVERYONE, "notice_read_all": EVERYONE,
+    "preference_set": EVERYONE,
 }
 # In the world as built, these roles succeed on their row in scope: proof that the bodies are right and
 # that the refusals elsewhere are about permission, not about a broken request.
@@ -84,13 +95,17 @@ SUCCEEDS = {
     "report_review": {"supervisor", "outsider_supervisor"}, "extension_decide": {"supervisor", "leader"},
     # 乙县's supervisor escalates to 李州长, a leader above their unit.
     "blocker_escalate": SUPERVISORS, "blocker_answer": {"supervisor", "leader"},
+    "assignment_urge": {"supervisor"}, "notice_read": {"liaison", "unit_head"},
+    "notice_read_all": EVERYONE, "preference_set": EVERYONE,
 }
 # What the administrators may read (三员分立); every other operation is business content to them.
+# Their own inbox and channel choice are theirs, like their tokens.
+PERSONAL = {"me", "token_list", "token_create", "token_revoke", "notice_list", "notice_unread_count",
+            "notice_read", "notice_read_all", "preference_get", "preference_set"}
 ADMIN_READS = {
-    "sysadmin": {"me", "token_list", "token_create", "token_revoke", "unit_list", "unit_get", "person_list",
-                 "person_get"},
-    "secadmin": {"me", "token_list", "token_create", "token_revoke", "person_list", "person_get"},
-    "auditor": {"me", "token_list", "token_create", "token_revoke", "audit_event_list"},
+    "sysadmin": PERSONAL | {"unit_list", "unit_get", "person_list", "person_get"},
+    "secadmin": PERSONAL | {"person_list", "person_get"},
+    "auditor": PERSONAL | {"audit_event_list"},
 }
 # The row each operation is first tried on, so that the roles in SUCCEEDS meet a row in the right state.
 PREFERRED = {
@@ -100,6 +115,7 @@ PREFERRED = {
     "assignment_verify": ["A3d"], "assignment_reject": ["A3d"], "report_submit": ["A7d"],
     "extension_request": ["A7d"], "blocker_raise": ["A7d"], "report_unit_review": ["R2"],
     "report_review": ["R1"], "extension_decide": ["E2"], "blocker_escalate": ["B2"], "blocker_answer": ["B1"],
+    "assignment_urge": ["A7d"], "notice_read": ["NL"],
 }
 # Extensions of a key (挂牌) task are the leader's to decide.
 PREFERRED_BY_ROLE = {("extension_decide", "leader"): ["E1"]}
@@ -150,7 +166,7 @@ class Operation:
 
     @property
     def list_kind(self) -> str | None:
-        if self.unsafe or self.name == "me" or (self.path_params and not self.path.endswith("/events")):
+        if self.unsafe or self.name == "me" or (self.path_params and not self.path.endswith(TASK_SUBLISTS)):
             return None
         last = self.path.rstrip("/").rsplit("/", 1)[-1]
         assert last in LIST_KINDS, f"{self.name}: no row kind known for the list {self.path}"
@@ -192,7 +208,8 @@ class Matrix:
                                         if role in world.tokens else {}))
                         for role in ROLES}
         self.rows = {kind: rows_of(kind) for kind in ("decision", "task", "assignment", "report", "extension",
-                                                      "blocker", "evidence", "milestone", "unit", "person")}
+                                                      "blocker", "evidence", "milestone", "unit", "person",
+                                                      "notice", "urge")}
         self.rows["token"] = [world.spare_tokens[r] for r in SIGNED_IN] + [world.foreign_token]
         self.visible = {role: {kind: {row.pk for row in rows if self.sees(role, kind, row)}
                                for kind, rows in self.rows.items()} for role in ROLES}
@@ -294,7 +311,7 @@ class Matrix:
                         self.leak("i", op, role, url, r, f"404 differs from a missing row's {absent.json()}")
                 elif r.status_code != 200:
                     self.miss(op, role, url, r, "in scope, expected 200")
-                elif op.list_kind == "event":
+                elif op.list_kind in ("event", "urge"):
                     self.check_items(op, role, url, self.items(r), r, task=row.pk)
                 elif op.name == "evidence_download":
                     if not b"".join(r.streaming_content):
@@ -329,7 +346,7 @@ class Matrix:
         got = {item[key] for item in items}
         may = self.listed(role, op, kind)
         if task is not None:
-            may = {e.seq for e in rows_of("event") if e.task_id == task} & may
+            may = {getattr(row, key if kind == "event" else "pk") for row in rows_of(kind) if row.task_id == task} & may
         extra = got - may
         if extra:
             rule = "vi" if op.name == "audit_event_list" or role in ADMINS else "ii"
@@ -382,6 +399,17 @@ class Matrix:
                 if r.status_code != 200 or r.json()["id"] != self.w.actor(role).pk:
                     self.miss(op, role, url, r, "expected the caller")
 
+    def try_own_figure(self, op: Operation):
+        """A figure about the caller alone: everyone signed in gets their own, computed here independently."""
+        for role in ROLES:
+            url = self.url(op)
+            r = self.call(role, op, url)
+            if self.check_common(op, role, url, r) and role != "anonymous":
+                user = self.w.actor(role)
+                expected = OWN_FIGURES[op.name](user)
+                if r.status_code != 200 or any(r.json().get(k) != v for k, v in expected.items()):
+                    self.miss(op, role, url, r, f"expected the caller's own {expected}")
+
     # ---- writes ----
 
     def body(self, op: Operation, role, row, subject: Subject | None = None):
@@ -420,6 +448,10 @@ class Matrix:
             "extension_decide": lambda: {"approve": True, "comment": "同意延期。"},
             "blocker_escalate": lambda: {"leader_id": c.leader.pk},
             "blocker_answer": lambda: {"answer": "已协调自然资源局加快办理。"},
+            "assignment_urge": lambda: {"message": "请于本周五前报送进展。"},
+            "notice_read": lambda: None,
+            "notice_read_all": lambda: None,
+            "preference_set": lambda: {"email": True, "sms": False},
         }
         assert op.name in bodies, f"no body for the unsafe operation {op.name}: add one to Matrix.body"
         body = bodies[op.name]()
@@ -538,6 +570,8 @@ class Matrix:
                 self.try_unsafe(op)
             elif op.name == "me":
                 self.try_me(op)
+            elif op.name in OWN_FIGURES:
+                self.try_own_figure(op)
             elif op.path_params:
                 self.try_get(op)
             else:

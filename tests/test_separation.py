@@ -393,9 +393,14 @@ MODEL_URLS = {
     "accessfailurelog": "/admin/axes/accessfailurelog/",
     "totpdevice": "/admin/otp_totp/totpdevice/",
     "group": "/admin/auth/group/",
+    "ladderstep": "/admin/escalation/ladderstep/",
+    "robot": "/admin/escalation/robot/",
+    "delivery": "/admin/escalation/delivery/",
+    "urge": "/admin/escalation/urge/",
+    "notice": "/admin/escalation/notice/",
 }
 SEES = {
-    "sysadmin": {"unit", "person", "calendarday", "calendaryear"},
+    "sysadmin": {"unit", "person", "calendarday", "calendaryear", "ladderstep", "robot", "delivery"},
     "secadmin": {"rolegrant", "accessattempt", "accesslog", "accessfailurelog", "totpdevice"},
     "auditor": {"event"},
 }

@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from duban.api import account, assignments, errors, tasks
+from duban.api import account, assignments, errors, notices, tasks
 from duban.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -21,3 +21,4 @@ errors.install(api)
 api.add_router("", account.router)
 api.add_router("", tasks.router)
 api.add_router("", assignments.router)
+api.add_router("", notices.router)

@@ -6,6 +6,7 @@ the embedded ones (SQLite in the working directory, in-process worker).
 
 import datetime as dt
 import ipaddress
+import json
 import os
 from pathlib import Path
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "duban.org",
     "duban.workdays",
     "duban.supervision",
+    "duban.escalation",
     "duban.demo",
     "duban.api",
 ]
@@ -234,6 +236,39 @@ DUBAN_UNIT_APPROVAL = env_bool("DUBAN_UNIT_APPROVAL", True)
 DUBAN_EXTENSION_BEFORE_DEADLINE = env_bool("DUBAN_EXTENSION_BEFORE_DEADLINE", True)
 # How often the worker re-runs the lights sweep, in seconds.
 DUBAN_SWEEP_INTERVAL = env_int("DUBAN_SWEEP_INTERVAL", 300)
+
+# ---- Urging and delivery (DESIGN.md: Escalation ladder) ----
+# Office hours for routine notices (Asia/Shanghai): outside them, and on days off, they wait
+# for the next working morning; urgent ones go at once.
+DUBAN_NOTICE_DAY_START = env_int("DUBAN_NOTICE_DAY_START", 8)
+DUBAN_NOTICE_DAY_END = env_int("DUBAN_NOTICE_DAY_END", 20)
+# Outside channels a person gets unless they choose otherwise (the in-app inbox is always on).
+DUBAN_NOTICE_EMAIL_DEFAULT = env_bool("DUBAN_NOTICE_EMAIL_DEFAULT", bool(env_str("DUBAN_EMAIL_HOST", "")))
+DUBAN_NOTICE_SMS_DEFAULT = env_bool("DUBAN_NOTICE_SMS_DEFAULT", False)
+# Links in messages point here (e.g. https://duban.example.gov.cn); empty leaves them out.
+DUBAN_BASE_URL = env_str("DUBAN_BASE_URL", "").rstrip("/")
+# Delivery: a claimed message is another worker's to retry once its lease runs out; transient
+# failures back off (seconds, one entry per retry) and give up after the last.
+DUBAN_DELIVERY_LEASE_SECONDS = env_int("DUBAN_DELIVERY_LEASE_SECONDS", 120)
+DUBAN_DELIVERY_BACKOFF = [int(s) for s in env_list("DUBAN_DELIVERY_BACKOFF", ["60", "300", "1800", "7200", "21600"])]
+DUBAN_DELIVERY_BATCH = env_int("DUBAN_DELIVERY_BATCH", 20)
+DUBAN_DELIVERY_TIMEOUT = env_int("DUBAN_DELIVERY_TIMEOUT", 10)
+# The SMS gateway (a generic HTTP template; docs/channels.md). Empty URL: no SMS.
+DUBAN_SMS_URL = env_str("DUBAN_SMS_URL", "")
+DUBAN_SMS_HEADERS = json.loads(env_str("DUBAN_SMS_HEADERS", "{}"))
+DUBAN_SMS_BODY = env_str("DUBAN_SMS_BODY", '{"phone": "{phone}", "text": "{text}", "key": "{key}"}')
+DUBAN_SMS_MAX_CHARS = env_int("DUBAN_SMS_MAX_CHARS", 300)
+DUBAN_SMS_OK_FIELD = env_str("DUBAN_SMS_OK_FIELD", "")
+DUBAN_SMS_OK_VALUE = env_str("DUBAN_SMS_OK_VALUE", "")
+# Mail (Django's SMTP backend); without a host, nobody gets notices by e-mail by default.
+EMAIL_HOST = env_str("DUBAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DUBAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DUBAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DUBAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DUBAN_EMAIL_TLS", False)
+EMAIL_USE_SSL = env_bool("DUBAN_EMAIL_SSL", False)
+EMAIL_TIMEOUT = env_int("DUBAN_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DUBAN_EMAIL_FROM", "duban@localhost")
 
 # ---- The JSON API ----
 # Longest life of a personal API token, in days, and how many live tokens a person may hold.

@@ -42,6 +42,40 @@ def handle_one_sweep() -> bool:
     return True
 
 
+def handle_one_escalation() -> bool:
+    """Write the urges, notices and deliveries of every cause now due, if the sweep is due."""
+    from duban.escalation.sweep import escalation_sweep
+
+    if not claim_job("escalation_sweep", dt.timedelta(seconds=settings.DUBAN_SWEEP_INTERVAL)):
+        return False
+    with transaction.atomic():
+        result = escalation_sweep()
+    ScheduledJob.objects.filter(name="escalation_sweep").update(last_result=str(result)[:200])
+    log.info("escalation sweep: %s", result)
+    return True
+
+
+def handle_one_digest() -> bool:
+    """Merge due routine deliveries into the day's digests, once a minute."""
+    from duban.escalation.delivery import digests_build
+
+    if not claim_job("digest_build", dt.timedelta(seconds=60)):
+        return False
+    with transaction.atomic():
+        merged = digests_build()
+    if merged:
+        log.info("digests: %s routine deliveries merged", merged)
+    return True
+
+
+def handle_one_delivery() -> bool:
+    """Claim a batch of due messages and send them; True when there was something to send."""
+    from duban.escalation.delivery import deliveries_run, worker_name
+
+    outcome = deliveries_run(worker=worker_name())
+    return bool(outcome.sent or outcome.retried or outcome.failed or outcome.released)
+
+
 def handle_one_analyze() -> bool:
     """Refresh SQLite's planner statistics once a day (PostgreSQL's autovacuum does this itself).
 
@@ -59,7 +93,7 @@ def handle_one_analyze() -> bool:
     return True
 
 
-STEPS = [handle_one_sweep, handle_one_analyze]
+STEPS = [handle_one_sweep, handle_one_escalation, handle_one_digest, handle_one_delivery, handle_one_analyze]
 
 
 class Worker:

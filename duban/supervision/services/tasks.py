@@ -7,6 +7,7 @@ from django.db import transaction
 
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
+from duban.escalation.services import instruction_notify
 from duban.org.models import Role, Unit
 from duban.supervision.access import (
     access_act_for_unit,
@@ -405,6 +406,7 @@ def instruction_write(*, actor, task: Task, text: str, expected_version: int | N
            reopened=reopened, round=task.round)
     if reopened:
         sync_task(task)
+    instruction_notify(instruction=instruction)
     return instruction
 
 

@@ -1,0 +1,71 @@
+"""Reads of the escalation capability: a person's inbox, a task's urges, a unit's burden."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, QuerySet
+
+from duban.core import clock
+from duban.escalation.models import Delivery, DeliveryState, Notice, NoticePreference, Urge
+from duban.supervision.access import can_see_task
+from duban.supervision.models import Task
+
+
+def notice_list_for(*, user, unread: bool | None = None) -> QuerySet[Notice]:
+    """The person's own inbox, newest first; nobody reads another's."""
+    qs = Notice.objects.filter(recipient=user).select_related("urge__task", "urge__unit").order_by("-id")
+    if unread is True:
+        qs = qs.filter(read_at__isnull=True)
+    elif unread is False:
+        qs = qs.filter(read_at__isnull=False)
+    return qs
+
+
+def unread_count_for(*, user) -> int:
+    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def preference_for(*, user) -> dict:
+    """The channels a person receives notices on: their choice, else the deployment's defaults."""
+    pref = NoticePreference.objects.filter(user=user).first()
+    if pref is None:
+        return {"email": settings.DUBAN_NOTICE_EMAIL_DEFAULT, "sms": settings.DUBAN_NOTICE_SMS_DEFAULT}
+    return {"email": pref.email, "sms": pref.sms}
+
+
+def urge_list_for(*, user, task: Task) -> QuerySet[Urge]:
+    """The urges on a task, for whoever may see the task."""
+    if not can_see_task(user, task):
+        return Urge.objects.none()
+    return (Urge.objects.filter(task=task).select_related("unit", "created_by")
+            .annotate(notice_count=Count("notices")).order_by("-id"))
+
+
+def failed_deliveries() -> QuerySet[Delivery]:
+    """What the worker gave up on, for the administrator to fix and send again."""
+    return Delivery.objects.filter(state=DeliveryState.FAILED).order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class UnitBurden:
+    unit_id: int
+    urges: int  # urges the unit received (催办、提醒、督办通知 …)
+    notices: int  # the notices they became, one per person told
+
+
+def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = month.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    return clock.at_local(start, 0), clock.at_local(end, 0)
+
+
+def unit_burden(*, month: dt.date, unit_ids: list[int] | None = None) -> list[UnitBurden]:
+    """How many urges and notices each unit received in a month (for the reporting-burden meter)."""
+    start, end = _month_bounds(month)
+    qs = Urge.objects.filter(created_at__gte=start, created_at__lt=end)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    rows = (qs.order_by().values("unit_id")
+            .annotate(urges=Count("id", distinct=True), notices=Count("notices")).order_by("unit_id"))
+    return [UnitBurden(unit_id=r["unit_id"], urges=r["urges"], notices=r["notices"]) for r in rows]
