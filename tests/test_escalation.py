@@ -44,7 +44,13 @@ def signed(c, task: Task) -> Assignment:
 
 
 def notices_of(person) -> list[tuple[str, str]]:
-    return sorted(Notice.objects.filter(recipient=person).values_list("urge__step", "urge__cause"))
+    """The urges a person was told of (交办通知 aside: every assignment brings one)."""
+    return sorted(Notice.objects.filter(recipient=person).exclude(urge__step="assign")
+                  .values_list("urge__step", "urge__cause"))
+
+
+def ladder_urges(task):
+    return Urge.objects.filter(task=task).exclude(step="assign")
 
 
 # ---- Pure timing ----
@@ -112,7 +118,7 @@ def test_it_climbs_the_default_ladder_once_per_step(cast, frozen):
     assert task.is_key
     assert Event.objects.filter(verb="task.listed", task_id=task.pk).count() == 1
     assert sweep().urges == 0
-    assert Urge.objects.filter(task=task).count() == 4
+    assert ladder_urges(task).count() == 4
 
 
 def test_it_sends_only_the_step_a_cause_has_reached_when_the_sweep_was_late(cast, frozen):
@@ -121,7 +127,7 @@ def test_it_sends_only_the_step_a_cause_has_reached_when_the_sweep_was_late(cast
     signed(c, task)
     frozen.move_to(at(dt.date(2026, 6, 16)))  # 4 working days overdue; nothing ran before
     sweep()
-    assert sorted(Urge.objects.filter(task=task).values_list("step", flat=True)) == ["notice"]
+    assert sorted(ladder_urges(task).values_list("step", flat=True)) == ["notice"]
 
 
 def test_it_urges_an_unsigned_assignment_the_day_after_its_sign_in_day(cast, frozen):
@@ -176,15 +182,15 @@ def test_it_follows_a_categorys_own_ladder_instead_of_the_default(cast, frozen):
     signed(c, plain)
     frozen.move_to(at(dt.date(2026, 6, 5)))
     sweep()
-    assert list(Urge.objects.filter(task=own).values_list("step", flat=True)) == []
-    assert list(Urge.objects.filter(task=plain).values_list("step", flat=True)) == ["reminder"]
+    assert list(ladder_urges(own).values_list("step", flat=True)) == []
+    assert list(ladder_urges(plain).values_list("step", flat=True)) == ["reminder"]
     frozen.move_to(at(dt.date(2026, 6, 9)))
     sweep()
-    urge = Urge.objects.get(task=own)
+    urge = ladder_urges(own).get()
     assert (urge.step, urge.urgent, urge.to_unit_head, urge.to_liaison) == ("reminder", True, True, False)
     frozen.move_to(at(dt.date(2026, 6, 11)))
     sweep()
-    assert Urge.objects.filter(task=own).count() == 1  # its ladder has no 催办 step
+    assert ladder_urges(own).count() == 1  # its ladder has no 催办 step
 
 
 def test_it_stops_urging_once_the_unit_asks_to_close(cast, frozen):
@@ -215,7 +221,8 @@ def test_it_plans_email_sms_and_robot_deliveries_by_choice(cast, frozen, setting
     signed(c, task)
     frozen.move_to(at(dt.date(2026, 6, 11), 0, 5))  # just after midnight: routine ones wait for the morning
     sweep()
-    rows = sorted(Delivery.objects.values_list("channel", "target", "urgent", "due_at"))
+    rows = sorted(Delivery.objects.exclude(urge__step="assign")
+                  .values_list("channel", "target", "urgent", "due_at"))
     morning = at(dt.date(2026, 6, 11), 8)
     assert rows == [
         ("dingtalk", f"robot:{Robot.objects.get().pk}", False, morning),
@@ -237,13 +244,31 @@ def test_it_counts_the_urges_each_unit_receives_by_month(cast, frozen):
     a = Assignment.objects.get(task=task, unit=c.pref_drc)
     es.urge_send(actor=c.supervisor, assignment=a, message="请于本周五前报送进展。")
     burden = {row.unit_id: row for row in unit_burden(month=dt.date(2026, 6, 1))}
-    assert (burden[c.pref_drc.pk].urges, burden[c.pref_drc.pk].notices) == (3, 5)
+    drc = burden[c.pref_drc.pk]
+    assert (drc.urges, drc.assignments, drc.notices) == (3, 1, 7)
     # The finance bureau never signed: its urges are the sign-in one, the reminder and the 催办.
     assert burden[c.pref_finance.pk].urges == 3
     assert unit_burden(month=dt.date(2026, 7, 1)) == []
 
 
-# ---- Manual urging and 批示 ----
+# ---- Manual urging, 批示, 交办 ----
+
+
+def test_it_tells_a_unit_of_new_work_at_once(cast, frozen):
+    c = cast
+    task = make_task(c, deadline=dt.date(2026, 6, 30), coops=[c.pref_finance])
+    for person in (c.drc_liaison, c.drc_head, c.finance_liaison, c.finance_head):
+        notice = Notice.objects.get(recipient=person)
+        assert (notice.urge.step, notice.urgent) == ("assign", True)
+    from duban.escalation.texts import urge_lines
+
+    assert urge_lines(Urge.objects.filter(task=task, unit=c.pref_drc).get()) == [
+        "州发改委：收到新交办事项，请于2026年6月2日前签收，完成时限为2026年6月30日。"]
+    # 改派: the unit that receives the returned work is told too.
+    a = Assignment.objects.get(task=task, unit=c.pref_finance)
+    a = s.assignment_return(actor=c.finance_liaison, assignment=a, reason="不属于本单位职责。")
+    s.assignment_reassign(actor=c.supervisor, assignment=a, unit=c.county)
+    assert Notice.objects.filter(recipient=c.county_liaison, urge__step="assign").count() == 1
 
 
 def test_it_lets_a_supervisor_urge_with_a_message_at_once(cast, frozen):
@@ -274,7 +299,7 @@ def test_it_refuses_urging_to_those_who_may_not(cast, frozen):
     with pytest.raises(DomainError) as err:
         es.urge_send(actor=c.supervisor, assignment=a, message="   ")
     assert err.value.code == "urge_message_required"
-    assert not Urge.objects.exists()
+    assert not Urge.objects.filter(step="manual").exists()
     assert not Event.objects.filter(verb="assignment.urge").exists()
 
 
@@ -300,16 +325,16 @@ def test_it_keeps_an_inbox_with_unread_counts(cast, frozen):
     a = Assignment.objects.get(task=task, unit=c.pref_drc)
     es.urge_send(actor=c.supervisor, assignment=a, message="第一次催办。")
     es.urge_send(actor=c.supervisor, assignment=a, message="第二次催办。")
-    assert unread_count_for(user=c.drc_liaison) == 2
+    assert unread_count_for(user=c.drc_liaison) == 3  # the 交办通知 and two 催办单
     newest = notice_list_for(user=c.drc_liaison)[0]
     assert newest.urge.message == "第二次催办。"
     es.notice_read(actor=c.drc_liaison, notice_id=newest.pk)
     es.notice_read(actor=c.drc_liaison, notice_id=newest.pk)  # once is recorded once
-    assert unread_count_for(user=c.drc_liaison) == 1
+    assert unread_count_for(user=c.drc_liaison) == 2
     assert Event.objects.filter(verb="notice.read").count() == 1
     with pytest.raises(NotFound):
         es.notice_read(actor=c.drc_head, notice_id=newest.pk)  # someone else's notice
-    assert es.notices_read_all(actor=c.drc_liaison) == 1
+    assert es.notices_read_all(actor=c.drc_liaison) == 2
     assert unread_count_for(user=c.drc_liaison) == 0
 
 
@@ -345,15 +370,15 @@ def test_it_urges_and_reads_the_inbox_through_the_api(cast, frozen):
     r = liaison.post(f"/api/v1/assignments/{a.pk}/urges", json.dumps({"message": "自己催自己"}),
                      content_type="application/json")
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
-    assert liaison.get("/api/v1/notices/unread-count").json() == {"unread": 1}
+    assert liaison.get("/api/v1/notices/unread-count").json() == {"unread": 2}  # with the 交办通知
     inbox = liaison.get("/api/v1/notices").json()["items"]
     assert inbox[0]["title"].startswith("【催办单】") and inbox[0]["lines"][1] == "请今日内签收。"
     r = liaison.post(f"/api/v1/notices/{inbox[0]['id']}/read")
     assert r.status_code == 200 and r.json()["read_at"] is not None
     assert client(c.drc_head).post(f"/api/v1/notices/{inbox[0]['id']}/read").status_code == 404
-    assert liaison.get("/api/v1/notices", {"unread": "true"}).json()["items"] == []
+    assert [n["step"] for n in liaison.get("/api/v1/notices", {"unread": "true"}).json()["items"]] == ["assign"]
     urges = supervisor.get(f"/api/v1/tasks/{task.pk}/urges").json()["items"]
-    assert [u["message"] for u in urges] == ["请今日内签收。"]
+    assert [(u["step"], u["message"]) for u in urges] == [("manual", "请今日内签收。"), ("assign", "")]
     assert client(c.other_supervisor).get(f"/api/v1/tasks/{task.pk}/urges").status_code == 404
     r = liaison.put("/api/v1/me/notice-preference", json.dumps({"email": False, "sms": True}),
                     content_type="application/json")

@@ -103,7 +103,7 @@ def deliveries_claim(*, limit: int, now: dt.datetime | None = None) -> tuple[str
         if cursor.rowcount == 0:
             return token, []
     rows = list(Delivery.objects.filter(claim=token, state=DeliveryState.SENDING)
-                .select_related("urge__task", "urge__unit").order_by("due_at", "id"))
+                .select_related("urge__task", "urge__unit", "urge__assignment").order_by("due_at", "id"))
     return token, rows
 
 
@@ -143,7 +143,7 @@ def message_for(delivery: Delivery) -> Message:
     key = f"duban-{delivery.pk}"
     link = texts.home_link()
     if delivery.digest_day is not None:
-        items = list(Delivery.objects.filter(digest=delivery).select_related("urge__task", "urge__unit")
+        items = list(Delivery.objects.filter(digest=delivery).select_related("urge__task", "urge__unit", "urge__assignment")
                      .order_by("id"))
         lines = []
         for n, item in enumerate(items, 1):

@@ -26,6 +26,7 @@ class Cause(models.TextChoices):
     SIGN = "sign", "签收时限"
     MANUAL = "manual", "人工催办"
     INSTRUCTION = "instruction", "领导批示"
+    ASSIGN = "assign", "交办"
 
 
 AUTOMATIC_CAUSES = (Cause.DEADLINE, Cause.EXTENSION, Cause.MILESTONE, Cause.REPORT, Cause.SIGN)
@@ -39,6 +40,7 @@ class Step(models.TextChoices):
     LISTED = "listed", "挂牌督办"
     MANUAL = "manual", "催办单"
     INSTRUCTION = "instruction", "领导批示"
+    ASSIGN = "assign", "交办通知"
 
 
 class LadderStep(models.Model):
@@ -82,7 +84,11 @@ class LadderStep(models.Model):
 
 
 class Urge(models.Model):
-    """催办: one step reaching one assignment. Manual urges (催办单) carry the supervisor's message."""
+    """催办: one step reaching one assignment. Manual urges (催办单) carry the supervisor's message.
+
+    The same row carries what else reaches a unit about its assignment: a leader's 批示 and the
+    交办通知 of a new assignment, so that one inbox, one outbox and one count serve them all.
+    """
 
     step = models.CharField("环节", max_length=20, choices=Step.choices)
     cause = models.CharField("依据", max_length=20, choices=Cause.choices)

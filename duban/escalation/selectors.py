@@ -4,17 +4,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from duban.core import clock
-from duban.escalation.models import Delivery, DeliveryState, Notice, NoticePreference, Urge
+from duban.escalation.models import Delivery, DeliveryState, Notice, NoticePreference, Step, Urge
 from duban.supervision.access import can_see_task
 from duban.supervision.models import Task
 
 
 def notice_list_for(*, user, unread: bool | None = None) -> QuerySet[Notice]:
     """The person's own inbox, newest first; nobody reads another's."""
-    qs = Notice.objects.filter(recipient=user).select_related("urge__task", "urge__unit").order_by("-id")
+    qs = Notice.objects.filter(recipient=user).select_related("urge__task", "urge__unit", "urge__assignment").order_by("-id")
     if unread is True:
         qs = qs.filter(read_at__isnull=True)
     elif unread is False:
@@ -50,8 +50,9 @@ def failed_deliveries() -> QuerySet[Delivery]:
 @dataclass(frozen=True)
 class UnitBurden:
     unit_id: int
-    urges: int  # urges the unit received (催办、提醒、督办通知 …)
-    notices: int  # the notices they became, one per person told
+    urges: int  # 催办 of every kind the unit received: 提醒、催签、催办、督办通知、挂牌、催办单、批示
+    assignments: int  # 交办通知: new work handed to it
+    notices: int  # the notices all of these became, one per person told
 
 
 def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -61,11 +62,15 @@ def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def unit_burden(*, month: dt.date, unit_ids: list[int] | None = None) -> list[UnitBurden]:
-    """How many urges and notices each unit received in a month (for the reporting-burden meter)."""
+    """What reached each unit in a month (the notice side of the reporting-burden meter, 基层减负)."""
     start, end = _month_bounds(month)
     qs = Urge.objects.filter(created_at__gte=start, created_at__lt=end)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
     rows = (qs.order_by().values("unit_id")
-            .annotate(urges=Count("id", distinct=True), notices=Count("notices")).order_by("unit_id"))
-    return [UnitBurden(unit_id=r["unit_id"], urges=r["urges"], notices=r["notices"]) for r in rows]
+            .annotate(urges=Count("id", filter=~Q(step=Step.ASSIGN), distinct=True),
+                      assignments=Count("id", filter=Q(step=Step.ASSIGN), distinct=True),
+                      notices=Count("notices"))
+            .order_by("unit_id"))
+    return [UnitBurden(unit_id=r["unit_id"], urges=r["urges"], assignments=r["assignments"], notices=r["notices"])
+            for r in rows]

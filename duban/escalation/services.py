@@ -56,21 +56,34 @@ def urge_send(*, actor, assignment: Assignment, message: str) -> Urge:
     return urge
 
 
-def instruction_notify(*, instruction: Instruction) -> list[Urge]:
-    """A leader's 批示 reaches every unit working on the task. Runs inside instruction_write's transaction."""
+def _units_notify(*, assignments, step: str, cause: str, ref_id: int, message: str, created_by,
+                  due_on=None) -> list[int]:
+    """Tell the liaison and head of each assignment's unit at once; inside the caller's transaction."""
     now = clock.now()
-    live = Assignment.objects.filter(task_id=instruction.task_id, state__in=ACTIVE_ASSIGNMENT_STATES)
-    urges = Urge.objects.bulk_create([
-        Urge(step=Step.INSTRUCTION, cause=Cause.INSTRUCTION, due_on=clock.local(now).date(), ref_id=instruction.pk,
-             task_id=instruction.task_id, assignment_id=a.pk, unit_id=a.unit_id, to_liaison=True,
-             to_unit_head=True, urgent=True, message=instruction.text, created_by=instruction.leader,
-             created_at=now)
-        for a in live
-    ])
-    if urges:
-        ids = list(Urge.objects.filter(cause=Cause.INSTRUCTION, ref_id=instruction.pk).values_list("pk", flat=True))
-        urges_plan(now=now, urge_ids=ids)
-    return urges
+    today = clock.local(now).date()
+    Urge.objects.bulk_create([
+        Urge(step=step, cause=cause, due_on=due_on or today, ref_id=ref_id, task_id=a.task_id, assignment_id=a.pk,
+             unit_id=a.unit_id, to_liaison=True, to_unit_head=True, urgent=True, message=message,
+             created_by=created_by, created_at=now)
+        for a in assignments
+    ], ignore_conflicts=True)
+    ids = list(Urge.objects.filter(step=step, cause=cause, ref_id=ref_id, planned=False,
+                                   assignment_id__in=[a.pk for a in assignments]).values_list("pk", flat=True))
+    urges_plan(now=now, urge_ids=ids)
+    return ids
+
+
+def instruction_notify(*, instruction: Instruction) -> list[int]:
+    """A leader's 批示 reaches every unit working on the task."""
+    live = list(Assignment.objects.filter(task_id=instruction.task_id, state__in=ACTIVE_ASSIGNMENT_STATES))
+    return _units_notify(assignments=live, step=Step.INSTRUCTION, cause=Cause.INSTRUCTION, ref_id=instruction.pk,
+                         message=instruction.text, created_by=instruction.leader)
+
+
+def assignments_notify(*, assignments: list[Assignment], actor) -> list[int]:
+    """交办通知: a unit learns of new work at once — it has one working day to sign (事不过夜)."""
+    return _units_notify(assignments=assignments, step=Step.ASSIGN, cause=Cause.ASSIGN, ref_id=0, message="",
+                         created_by=actor)
 
 
 # ---- The inbox ----

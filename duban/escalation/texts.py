@@ -31,6 +31,10 @@ def urge_lines(urge: Urge) -> list[str]:
         lines = [f"督查室对{unit}承办的事项发出催办单：", urge.message]
     elif urge.step == Step.INSTRUCTION:
         lines = [f"领导对{unit}承办的事项作出批示：", urge.message]
+    elif urge.step == Step.ASSIGN:
+        a = urge.assignment
+        due = f"，完成时限为{_date(a.deadline)}" if a.deadline else ""
+        lines = [f"{unit}：收到新交办事项，请于{_date(a.sign_due)}前签收{due}。"]
     else:
         what = WHAT.get(urge.cause, "时限")
         if urge.step == Step.REMINDER:

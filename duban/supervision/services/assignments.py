@@ -7,6 +7,7 @@ from django.db import transaction
 
 from duban.core import clock
 from duban.core.errors import DomainError, PermissionDenied
+from duban.escalation.services import assignments_notify
 from duban.org.models import Role, Unit
 from duban.supervision.access import access_act_for_unit, access_supervise_task, in_subtree
 from duban.supervision.models import (
@@ -100,6 +101,7 @@ def assignment_reassign(*, actor, assignment: Assignment, unit: Unit,
     record(actor=actor, verb="assignment.reassign", obj=a, task=a.task, unit_id=unit.pk,
            from_unit=a.unit_id, to_unit=unit.pk, new_assignment=new.pk)
     sync_task(a.task)
+    assignments_notify(assignments=[new], actor=actor)
     return new
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
-from duban.escalation.services import instruction_notify
+from duban.escalation.services import assignments_notify, instruction_notify
 from duban.org.models import Role, Unit
 from duban.supervision.access import (
     access_act_for_unit,
@@ -257,6 +257,7 @@ def task_assign(*, actor, task: Task, expected_version: int | None = None) -> Ta
     record(actor=actor, verb="task.assign", obj=task, task=task, unit_id=task.owner_unit_id,
            deadline=task.deadline, units=[p.unit_id for p in plans])
     lights_refresh(task_ids=[task.pk])
+    assignments_notify(assignments=list(Assignment.objects.filter(task=task)), actor=actor)
     return task
 
 
