@@ -226,6 +226,22 @@ def test_it_passes_an_intact_chain_and_counts_it(history):
     assert verify().strip() == f"留痕链完整：共校验 {total} 条记录。"
 
 
+def test_it_keeps_the_chain_whole_when_many_events_are_appended_at_once(history):
+    from duban.audit.chain import event_append, events_append
+
+    before = Event.objects.count()
+    with transaction.atomic():
+        assert events_append([{"verb": "task.listed", "object_type": "task", "object_id": n, "task_id": n,
+                               "payload": {"reason": "逾期挂牌督办"}} for n in range(1, 2501)]) == 2500
+        event_append(actor=None, verb="escalation.sweep", object_type="urge", object_id=None, payload={"urges": 1})
+    assert Event.objects.count() == before + 2501
+    verdict = chain_verify()
+    assert verdict.ok, verdict.reason
+    assert verdict.checked == before + 2501
+    assert list(Event.objects.order_by("-seq").values_list("verb", flat=True)[:2]) == ["escalation.sweep",
+                                                                                       "task.listed"]
+
+
 def test_it_verifies_events_appended_while_replaying_history(cast):
     # The demo generator replays a year by setting the clock (clock.frozen, Shanghai time).
     with clock.frozen(clock.at_local(dt.date(2026, 3, 2), 9, 30)):

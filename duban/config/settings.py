@@ -251,7 +251,7 @@ DUBAN_BASE_URL = env_str("DUBAN_BASE_URL", "").rstrip("/")
 # failures back off (seconds, one entry per retry) and give up after the last.
 DUBAN_DELIVERY_LEASE_SECONDS = env_int("DUBAN_DELIVERY_LEASE_SECONDS", 120)
 DUBAN_DELIVERY_BACKOFF = [int(s) for s in env_list("DUBAN_DELIVERY_BACKOFF", ["60", "300", "1800", "7200", "21600"])]
-DUBAN_DELIVERY_BATCH = env_int("DUBAN_DELIVERY_BATCH", 20)
+DUBAN_DELIVERY_BATCH = env_int("DUBAN_DELIVERY_BATCH", 50)
 DUBAN_DELIVERY_TIMEOUT = env_int("DUBAN_DELIVERY_TIMEOUT", 10)
 # The SMS gateway (a generic HTTP template; docs/channels.md). Empty URL: no SMS.
 DUBAN_SMS_URL = env_str("DUBAN_SMS_URL", "")

@@ -7,6 +7,7 @@ an office that uses no channel needs no configuration (docs/channels.md).
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import http.client
@@ -126,6 +127,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@functools.lru_cache(maxsize=8)
+def _opener(proxies: tuple) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(urllib.request.ProxyHandler(dict(proxies)), _NoRedirect)
+
+
 def _post(url: str, body: bytes, *, key: str, headers: dict | None = None) -> tuple[int, bytes]:
     """POST once; the HTTP status and the start of the answer. Only network failures raise."""
     if not key or not key.isascii() or not key.isprintable():
@@ -136,8 +142,8 @@ def _post(url: str, body: bytes, *, key: str, headers: dict | None = None) -> tu
     request.add_header("Idempotency-Key", key)
     for name, value in (headers or {}).items():
         request.add_header(name, value)
-    # Built per call so that proxy settings (HTTPS_PROXY, NO_PROXY) are read as they are now.
-    opener = urllib.request.build_opener(_NoRedirect)
+    # Proxy settings (HTTPS_PROXY, NO_PROXY) are read as they are now; the opener is built once per setting.
+    opener = _opener(tuple(sorted(urllib.request.getproxies().items())))
     try:
         with opener.open(request, timeout=_timeout()) as response:
             return response.status, response.read(MAX_ANSWER_BYTES)

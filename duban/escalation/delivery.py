@@ -118,25 +118,49 @@ class Outcome:
     released: int = 0
 
 
-def _address(target: str, channel: str) -> tuple[str, str, tuple[str, ...]]:
-    """(address, secret, mobiles to mention) for a target, read now, so a changed address is used."""
-    kind, _, raw_id = target.partition(":")
-    if kind == "user":
-        person = User.objects.filter(pk=int(raw_id), is_active=True).values("email", "phone").first()
-        if person is None:
-            raise DeliveryError(f"recipient {target} no longer active", transient=False)
-        address = person["email"] if channel == "email" else person["phone"]
-        if not address:
-            raise DeliveryError(f"recipient {target} has no {channel} address", transient=False)
-        return address, "", ()
-    if kind == "robot":
-        robot = Robot.objects.filter(pk=int(raw_id), is_active=True).first()
-        if robot is None:
-            raise DeliveryError(f"robot {target} removed or disabled", transient=False)
-        mobiles = tuple(User.objects.filter(unit_id=robot.unit_id, is_active=True, role_grants__role="liaison")
-                        .exclude(phone="").values_list("phone", flat=True)[:5])
-        return robot.webhook, robot.secret, mobiles
-    raise DeliveryError(f"unknown target {target}", transient=False)
+@dataclass
+class Addresses:
+    """The people and robots a batch goes to, read in two queries when the batch is claimed."""
+
+    people: dict[int, dict]
+    robots: dict[int, Robot]
+    mobiles: dict[int, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, rows: list[Delivery]) -> "Addresses":
+        user_ids, robot_ids = set(), set()
+        for d in rows:
+            kind, _, raw_id = d.target.partition(":")
+            if raw_id.isdigit():
+                (user_ids if kind == "user" else robot_ids if kind == "robot" else set()).add(int(raw_id))
+        people = {p["pk"]: p for p in User.objects.filter(pk__in=user_ids, is_active=True)
+                  .values("pk", "email", "phone")} if user_ids else {}
+        robots = {r.pk: r for r in Robot.objects.filter(pk__in=robot_ids, is_active=True)} if robot_ids else {}
+        mobiles: dict[int, list[str]] = {}
+        if robots:
+            for unit_id, phone in (User.objects.filter(unit_id__in={r.unit_id for r in robots.values()},
+                                                       is_active=True, role_grants__role="liaison")
+                                   .exclude(phone="").values_list("unit_id", "phone")):
+                mobiles.setdefault(unit_id, []).append(phone)
+        return cls(people=people, robots=robots, mobiles={k: tuple(v[:5]) for k, v in mobiles.items()})
+
+    def resolve(self, target: str, channel: str) -> tuple[str, str, tuple[str, ...]]:
+        """(address, secret, mobiles to mention), as they are now: a changed address is used."""
+        kind, _, raw_id = target.partition(":")
+        if kind == "user" and raw_id.isdigit():
+            person = self.people.get(int(raw_id))
+            if person is None:
+                raise DeliveryError(f"recipient {target} no longer active", transient=False)
+            address = person["email"] if channel == "email" else person["phone"]
+            if not address:
+                raise DeliveryError(f"recipient {target} has no {channel} address", transient=False)
+            return address, "", ()
+        if kind == "robot" and raw_id.isdigit():
+            robot = self.robots.get(int(raw_id))
+            if robot is None:
+                raise DeliveryError(f"robot {target} removed or disabled", transient=False)
+            return robot.webhook, robot.secret, self.mobiles.get(robot.unit_id, ())
+        raise DeliveryError(f"unknown target {target}", transient=False)
 
 
 def message_for(delivery: Delivery) -> Message:
@@ -171,11 +195,12 @@ def _finish(delivery: Delivery, token: str, *, state: str, error: str = "", due_
     return changed == 1
 
 
-def delivery_send(delivery: Delivery, token: str, *, worker: str = "") -> str:
+def delivery_send(delivery: Delivery, token: str, *, worker: str = "", addresses: Addresses | None = None) -> str:
     """Send one claimed message and record the attempt; returns the state it ends in."""
     started = clock.now()
     try:
-        address, secret, mobiles = _address(delivery.target, delivery.channel)
+        addresses = addresses or Addresses.of([delivery])
+        address, secret, mobiles = addresses.resolve(delivery.target, delivery.channel)
         message = message_for(delivery)
         if mobiles and delivery.urgent:
             message = Message(key=message.key, title=message.title, lines=message.lines, urgent=True,
@@ -218,13 +243,14 @@ def deliveries_run(*, limit: int | None = None, worker: str = "") -> Outcome:
     limit = limit or settings.DUBAN_DELIVERY_BATCH
     token, rows = deliveries_claim(limit=limit)
     outcome = Outcome()
+    addresses = Addresses.of(rows)
     lease_ends = clock.now() + dt.timedelta(seconds=settings.DUBAN_DELIVERY_LEASE_SECONDS)
     for i, delivery in enumerate(rows):
         # Never start a send that could outlast the lease: another worker would send it again.
         if clock.now() + dt.timedelta(seconds=settings.DUBAN_DELIVERY_TIMEOUT + 1) > lease_ends:
             outcome.released += deliveries_release(token, [d.pk for d in rows[i:]])
             break
-        state = delivery_send(delivery, token, worker=worker)
+        state = delivery_send(delivery, token, worker=worker, addresses=addresses)
         if state == DeliveryState.SENT:
             outcome.sent += 1
         elif state == DeliveryState.PENDING:

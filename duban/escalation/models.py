@@ -97,9 +97,12 @@ class Urge(models.Model):
     # The milestone or instruction the cause is about; 0 when the assignment itself is.
     ref_id = models.BigIntegerField(default=0)
     ladder_step = models.ForeignKey(LadderStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="urges")
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="urges")
-    unit = models.ForeignKey(Unit, verbose_name="被催办单位", on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on these: the composite ones below lead with each (one index less to
+    # maintain on a day a sweep writes hundreds of thousands of urges).
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="urges", db_index=False)
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="urges", db_index=False)
+    unit = models.ForeignKey(Unit, verbose_name="被催办单位", on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
     to_liaison = models.BooleanField(default=False)
     to_unit_head = models.BooleanField(default=False)
     to_leader = models.BooleanField(default=False)
@@ -133,8 +136,10 @@ class Urge(models.Model):
 class Notice(models.Model):
     """An urge for one person: their in-app inbox item."""
 
-    urge = models.ForeignKey(Urge, on_delete=models.CASCADE, related_name="notices")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    # Indexed by the unique (urge, recipient) and by notice_inbox (recipient, id).
+    urge = models.ForeignKey(Urge, on_delete=models.CASCADE, related_name="notices", db_index=False)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices",
+                                  db_index=False)
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField("时间")
     read_at = models.DateTimeField("已读时间", null=True, blank=True)

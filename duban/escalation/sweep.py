@@ -2,8 +2,8 @@
 
 For each active ladder step the due causes are one query (the cause's date lies in the
 step's window, computed once in Python from the calendar: `timing.fires_by`), inserted
-as urges with `INSERT … SELECT … ON CONFLICT DO NOTHING`. Then `urges_plan` turns every
-unplanned urge into notices (one per recipient) and deliveries (one per outside channel)
+as urges with `INSERT … SELECT … ON CONFLICT DO NOTHING`. Then `urges_plan` turns the
+new urges into notices (one per recipient) and deliveries (one per outside channel)
 with a fixed handful of statements. The unique keys make it idempotent: running it twice,
 or in four workers at once, writes each urge, notice and delivery once.
 
@@ -24,13 +24,14 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Value,
     When,
 )
 
-from duban.audit.chain import event_append
+from duban.audit.chain import event_append, events_append
 from duban.core import clock
 from duban.escalation import timing
 from duban.escalation.models import (
@@ -102,16 +103,22 @@ URGE_COLUMNS = ("step", "cause", "due_on", "ref_id", "ladder_step_id", "task_id"
                 "planned")
 
 
-def _insert_urges(qs, step: LadderStep, now: dt.datetime) -> int:
+def _new_causes(qs, step: LadderStep):
+    """The due causes of `qs` not yet urged at this step (an anti-join on the urge's unique key)."""
     already = Urge.objects.filter(step=step.step, cause=step.cause, assignment_id=OuterRef("pk"),
                                   ref_id=OuterRef("x_ref"), due_on=OuterRef("x_due"))
-    qs = qs.exclude(Exists(already)).order_by().annotate(
+    return qs.exclude(Exists(already)).order_by()
+
+
+def _insert_urges(qs, step: LadderStep, now: dt.datetime) -> int:
+    qs = _new_causes(qs, step).annotate(
         x_step=Value(step.step), x_cause=Value(step.cause), x_ladder=Value(step.pk),
         x_liaison=Value(step.to_liaison), x_head=Value(step.to_unit_head),
         x_leader=Value(step.to_leader), x_supervisor=Value(step.to_supervisor),
         x_urgent=Case(When(task__urgency="urgent", then=Value(True)), default=Value(step.urgent),
                       output_field=BooleanField()),
-        x_message=Value(""), x_at=Value(now, output_field=DateTimeField()), x_planned=Value(False),
+        # Planned in this same transaction (urges_plan, by id range): no second write of the flag.
+        x_message=Value(""), x_at=Value(now, output_field=DateTimeField()), x_planned=Value(True),
     ).values_list("x_step", "x_cause", "x_due", "x_ref", "x_ladder", "task_id", "id", "unit_id",
                   "x_liaison", "x_head", "x_leader", "x_supervisor", "x_urgent", "x_message", "x_at", "x_planned")
     sql, params = qs.query.sql_with_params()
@@ -119,6 +126,20 @@ def _insert_urges(qs, step: LadderStep, now: dt.datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({', '.join(URGE_COLUMNS)}) {sql} ON CONFLICT DO NOTHING", params)
         return cursor.rowcount
+
+
+def _steps_with_new_causes(plan: list[tuple[LadderStep, object]]) -> set[int]:
+    """Which steps have anything new, in one plain SELECT.
+
+    PostgreSQL runs no part of an INSERT … SELECT with parallel workers, but does run a plain
+    SELECT so; asking first lets the sweep, on a day with nothing new, skip the inserts.
+    """
+    parts = [_new_causes(qs, step).annotate(x_ladder=Value(step.pk, output_field=IntegerField()))
+             .values_list("x_ladder", flat=True) for step, qs in plan]
+    sql, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT x_ladder FROM ({sql}) due", params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def ladders() -> dict[str, dict[str, list[LadderStep]]]:
@@ -137,6 +158,7 @@ def escalation_sweep(*, moment: dt.datetime | None = None) -> SweepResult:
     result = SweepResult()
     by_category = ladders()
     own_categories = [c for c in by_category if c]
+    plan = []
     for category, by_cause in by_category.items():
         for cause, steps in by_cause.items():
             for i, step in enumerate(steps):
@@ -150,13 +172,20 @@ def escalation_sweep(*, moment: dt.datetime | None = None) -> SweepResult:
                     qs = qs.filter(task__category=category)
                 elif own_categories:
                     qs = qs.exclude(task__category__in=own_categories)
-                result.urges += _insert_urges(qs, step, now)
-    planned = urges_plan(now=now)
-    result.notices, result.deliveries, result.listed = planned
-    if result.urges:
-        event_append(actor=None, verb="escalation.sweep", object_type="urge", object_id=None,
-                     payload={"urges": result.urges, "notices": result.notices,
-                              "deliveries": result.deliveries, "listed": result.listed})
+                plan.append((step, qs))
+    if not plan:
+        return result
+    last_before = Urge.objects.aggregate(last=Max("id"))["last"] or 0
+    busy = _steps_with_new_causes(plan) if connection.vendor == "postgresql" else None
+    for step, qs in plan:
+        if busy is None or step.pk in busy:
+            result.urges += _insert_urges(qs, step, now)
+    if not result.urges:
+        return result
+    result.notices, result.deliveries, result.listed = urges_plan(now=now, after_id=last_before)
+    event_append(actor=None, verb="escalation.sweep", object_type="urge", object_id=None,
+                 payload={"urges": result.urges, "notices": result.notices,
+                          "deliveries": result.deliveries, "listed": result.listed})
     return result
 
 
@@ -164,25 +193,28 @@ def _t(model) -> str:
     return model._meta.db_table
 
 
-def urges_plan(*, now: dt.datetime, urge_ids: list[int] | None = None) -> tuple[int, int, int]:
-    """Notices and deliveries for every unplanned urge (or just `urge_ids`); returns (notices, deliveries, listed).
+def urges_plan(*, now: dt.datetime, urge_ids: list[int] | None = None,
+               after_id: int | None = None) -> tuple[int, int, int]:
+    """Notices and deliveries for new urges; returns (notices, deliveries, listed).
 
-    A fixed set of statements whatever the number of urges. Call inside a transaction.
+    Either the unplanned urges among `urge_ids` (a 催办单, a 批示, a 交办), or every ladder urge
+    with an id above `after_id` (what a sweep has just inserted; a concurrent sweep's urges in
+    that range are harmless: every insert below is ON CONFLICT DO NOTHING). A fixed set of
+    statements whatever the number of urges. Call inside a transaction.
     """
     calendar = get_calendar()
     ops = connection.ops
     at = ops.adapt_datetimefield_value(now)
     routine_at = ops.adapt_datetimefield_value(timing.send_at(calendar, now, urgent=False))
-    only = ""
-    only_params: list = []
-    if urge_ids is not None:
-        if not urge_ids:
-            return 0, 0, 0
-        only = f" AND u.id IN ({', '.join(['%s'] * len(urge_ids))})"
-        only_params = list(urge_ids)
+    if after_id is not None:
+        chosen, chosen_params = "u.id > %s AND u.ladder_step_id IS NOT NULL", [after_id]
+    elif urge_ids:
+        chosen = f"u.planned = %s AND u.id IN ({', '.join(['%s'] * len(urge_ids))})"
+        chosen_params = [False, *urge_ids]
+    else:
+        return 0, 0, 0
     urge, notice, user, grant, task = _t(Urge), _t(Notice), _t(User), _t(RoleGrant), _t(Task)
     delivery, pref, robot = _t(Delivery), _t(NoticePreference), _t(Robot)
-    unplanned = f"u.planned = %s{only}"
     notices = deliveries = 0
 
     insert_notice = f"INSERT INTO {notice} (urge_id, recipient_id, urgent, created_at) "
@@ -191,8 +223,8 @@ def urges_plan(*, now: dt.datetime, urge_ids: list[int] | None = None) -> tuple[
         return (insert_notice + f"SELECT u.id, p.id, u.urgent, %s FROM {urge} u JOIN {task} t ON t.id = u.task_id "
                 f"JOIN {user} p ON p.unit_id = {unit_column} AND p.is_active = %s "
                 f"JOIN {grant} g ON g.user_id = p.id AND g.role = %s "
-                f"WHERE {unplanned} AND u.{flag} = %s{extra} ON CONFLICT DO NOTHING",
-                [at, True, role, False, *only_params, True])
+                f"WHERE {chosen} AND u.{flag} = %s{extra} ON CONFLICT DO NOTHING",
+                [at, True, role, *chosen_params, True])
 
     statements = [
         people_of("u.unit_id", "liaison", "to_liaison"),
@@ -201,8 +233,8 @@ def urges_plan(*, now: dt.datetime, urge_ids: list[int] | None = None) -> tuple[
         # The task's responsible leader; a task without one reaches its office's leaders.
         (insert_notice + f"SELECT u.id, p.id, u.urgent, %s FROM {urge} u JOIN {task} t ON t.id = u.task_id "
          f"JOIN {user} p ON p.id = t.responsible_leader_id AND p.is_active = %s "
-         f"WHERE {unplanned} AND u.to_leader = %s ON CONFLICT DO NOTHING",
-         [at, True, False, *only_params, True]),
+         f"WHERE {chosen} AND u.to_leader = %s ON CONFLICT DO NOTHING",
+         [at, True, *chosen_params, True]),
         people_of("t.owner_unit_id", "leader", "to_leader", " AND t.responsible_leader_id IS NULL"),
     ]
     insert_delivery = (f"INSERT INTO {delivery} (urge_id, notice_id, channel, target, urgent, state, due_at, "
@@ -217,19 +249,19 @@ def urges_plan(*, now: dt.datetime, urge_ids: list[int] | None = None) -> tuple[
             f"CASE WHEN n.urgent THEN %s ELSE %s END, 0, '', '', %s "
             f"FROM {notice} n JOIN {urge} u ON u.id = n.urge_id JOIN {user} p ON p.id = n.recipient_id "
             f"LEFT JOIN {pref} pr ON pr.user_id = p.id "
-            f"WHERE {unplanned} AND p.{column} <> '' AND COALESCE(pr.{pref_column}, %s) = %s "
+            f"WHERE {chosen} AND p.{column} <> '' AND COALESCE(pr.{pref_column}, %s) = %s "
             f"ON CONFLICT DO NOTHING",
-            [channel, at, routine_at, at, False, *only_params, default, True],
+            [channel, at, routine_at, at, *chosen_params, default, True],
         ))
     # A unit's group robot hears the urges addressed to the unit (not those for leaders alone).
     statements.append((
         insert_delivery + f"SELECT u.id, NULL, r.kind, 'robot:' || CAST(r.id AS VARCHAR(20)), u.urgent, 'pending', "
         f"CASE WHEN u.urgent THEN %s ELSE %s END, 0, '', '', %s "
         f"FROM {urge} u JOIN {robot} r ON r.unit_id = u.unit_id AND r.is_active = %s "
-        f"WHERE {unplanned} AND (u.to_liaison = %s OR u.to_unit_head = %s) ON CONFLICT DO NOTHING",
-        [at, routine_at, at, True, False, *only_params, True, True],
+        f"WHERE {chosen} AND (u.to_liaison = %s OR u.to_unit_head = %s) ON CONFLICT DO NOTHING",
+        [at, routine_at, at, True, *chosen_params, True, True],
     ))
-    listed = _list_key_tasks(only, only_params)
+    listed = _list_key_tasks(chosen, chosen_params)
     with connection.cursor() as cursor:
         for i, (sql, params) in enumerate(statements):
             cursor.execute(sql, params)
@@ -237,29 +269,32 @@ def urges_plan(*, now: dt.datetime, urge_ids: list[int] | None = None) -> tuple[
                 notices += cursor.rowcount
             else:
                 deliveries += cursor.rowcount
-        cursor.execute(f"UPDATE {urge} SET planned = %s WHERE id IN (SELECT u.id FROM {urge} u WHERE {unplanned})",
-                       [True, False, *only_params])
+        if after_id is None:
+            cursor.execute(f"UPDATE {urge} SET planned = %s WHERE id IN (SELECT u.id FROM {urge} u WHERE {chosen})",
+                           [True, *chosen_params])
     return notices, deliveries, listed
 
 
-def _list_key_tasks(only: str, only_params: list) -> int:
+def _list_key_tasks(chosen: str, chosen_params: list) -> int:
     """挂牌督办: a step that lists its task marks it key, with an Event on the task's timeline."""
     urge, step_table, task = _t(Urge), _t(LadderStep), _t(Task)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT u.task_id FROM {urge} u JOIN {step_table} s ON s.id = u.ladder_step_id "
-            f"JOIN {task} t ON t.id = u.task_id "
-            f"WHERE u.planned = %s{only} AND s.flags_key = %s AND t.is_key = %s",
-            [False, *only_params, True, False],
+            f"JOIN {task} t ON t.id = u.task_id WHERE {chosen} AND s.flags_key = %s AND t.is_key = %s",
+            [*chosen_params, True, False],
         )
-        task_ids = [row[0] for row in cursor.fetchall()]
-    if not task_ids:
-        return 0
-    listed = 0
-    for start in range(0, len(task_ids), 500):
-        chunk = task_ids[start:start + 500]
-        listed += Task.objects.filter(pk__in=chunk, is_key=False).update(is_key=True, version=F("version") + 1)
-    for task_id in task_ids:
-        event_append(actor=None, verb="task.listed", object_type="task", object_id=task_id, task_id=task_id,
-                     payload={"reason": "逾期挂牌督办"})
-    return listed
+        candidates = [row[0] for row in cursor.fetchall()]
+    listed = []
+    for start in range(0, len(candidates), 1000):
+        chunk = candidates[start:start + 1000]
+        # Locked first, so that a task another sweep lists meanwhile gets one Event, not two.
+        rows = Task.objects.filter(pk__in=chunk, is_key=False)
+        if connection.features.has_select_for_update:
+            rows = rows.select_for_update()
+        ids = list(rows.values_list("pk", flat=True))
+        Task.objects.filter(pk__in=ids).update(is_key=True, version=F("version") + 1)
+        listed.extend(ids)
+    events_append([{"verb": "task.listed", "object_type": "task", "object_id": task_id, "task_id": task_id,
+                    "payload": {"reason": "逾期挂牌督办"}} for task_id in listed])
+    return len(listed)
