@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench bench-api lint install clean
+.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep lint install clean
 
 $(BIN)/duban: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: install
 	$(BIN)/duban demo --if-empty
 	$(BIN)/duban serve --with-worker --bind 127.0.0.1:8000
 
-# The whole suite on SQLite, then on PostgreSQL when one is reachable.
+# The whole suite on SQLite and, when one is reachable, on PostgreSQL, both at once (logs in var/test/).
 test: install
 	@bash scripts/test.sh
 
@@ -29,6 +29,10 @@ lint: install
 
 bench: install
 	@bash scripts/bench.sh
+
+# The escalation sweep on the province data set and delivering its outbox, next to their limits (docs/bench.md).
+bench-sweep: install
+	@bash scripts/bench-sweep.sh
 
 # The load generator (locust) is the optional extra `bench`, installed on first use.
 $(BIN)/locust: $(BIN)/duban

@@ -27,46 +27,13 @@ their own database), BENCH_RUNS, BENCH_SEED (default 2026).
 import os
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
-SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
+from _db import SCALE, django_setup, province_url
+
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SEED = int(os.environ.get("BENCH_SEED", "2026"))
-SUFFIX = "" if SCALE == 1.0 else "_" + f"{SCALE:g}".replace(".", "_")
 
-
-def _database_url() -> str:
-    """The bench's own database: a file under bench/out, or duban_bench on the given PostgreSQL server."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url or url.startswith("sqlite"):
-        OUT.mkdir(exist_ok=True)
-        return f"sqlite:///{OUT / f'province{SUFFIX}.sqlite3'}"
-    parts = urlsplit(url)
-    name = f"duban_bench{SUFFIX}"
-    _postgres_create_if_missing(url, name)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _postgres_create_if_missing(url: str, name: str) -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(url)
-    with psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], dbname=cfg["NAME"],
-                         password=cfg["PASSWORD"] or None, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-os.environ["DATABASE_URL"] = _database_url()
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.config.settings")
-
-import django  # noqa: E402
-
-django.setup()
+django_setup(province_url())
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
