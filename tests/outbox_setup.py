@@ -8,26 +8,17 @@ notices and 2·N SMS deliveries. It prints "<notices> <deliveries>".
 
 import textwrap
 
-SETUP_SCRIPT = textwrap.dedent("""
-    import django
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
-    from django.core.management import call_command
+from own_database import SETUP_PREAMBLE
+
+SETUP_SCRIPT = SETUP_PREAMBLE + textwrap.dedent("""
     from django.db import transaction
     from duban.core import clock
-    from duban.core.cast import build_cast
     from duban.escalation.models import Urge
     from duban.escalation.services import preference_set
     from duban.escalation.sweep import urges_plan
     from duban.supervision import services as s
     from duban.supervision.models import Assignment
 
-    call_command("migrate", interactive=False, verbosity=0)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    get_hashers.cache_clear()
-    get_hashers_by_algorithm.cache_clear()
-    c = build_cast()
     decision = s.decision_create(actor=c.supervisor, kind="meeting", title="州政府常务会议纪要",
                                  issued_on=clock.today())
     task = s.task_create(actor=c.supervisor, decision=decision, title="推进重点项目开工",

@@ -7,11 +7,30 @@ An SQLite file in the test's temporary directory, or, when the suite runs on Pos
 import contextlib
 import os
 import socket
+import textwrap
 import urllib.parse
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql://"))
 BACKEND = "postgresql" if ON_POSTGRES else "sqlite"
+
+# How every setup script run with `python -c` beside the tests begins: Django, the tables
+# (`duban migrate` without a second start-up), cheap password hashes (nobody signs in with them:
+# the clients hold tokens), and the test cast as `c`.
+SETUP_PREAMBLE = textwrap.dedent("""
+    import django
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+    from django.core.management import call_command
+    from duban.core.cast import build_cast
+
+    call_command("migrate", interactive=False, verbosity=0)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+    c = build_cast()
+""")
 
 
 @contextlib.contextmanager

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,36 +31,22 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from own_database import BACKEND, ON_POSTGRES, SETUP_PREAMBLE, free_port, own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 CLIENTS = 20
 UPDATES_EACH = 50
 
-SERVER_URL = os.environ.get("DATABASE_URL", "")
-ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql://"))
-BACKEND = "postgresql" if ON_POSTGRES else "sqlite"
 
 pytestmark = pytest.mark.slow
 
-SETUP_SCRIPT = textwrap.dedent("""
+SETUP_SCRIPT = SETUP_PREAMBLE + textwrap.dedent("""
     import json
-    import django
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
-    from django.core.management import call_command
     from duban.api.services import token_create
     from duban.core import clock
-    from duban.core.cast import build_cast
     from duban.supervision import services as s
 
-    call_command("migrate", interactive=False, verbosity=0)  # `duban migrate`, without a second start-up
-    # The cast's passwords are never used here (the clients hold a token): hash them cheaply.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    get_hashers.cache_clear()
-    get_hashers_by_algorithm.cache_clear()
-    c = build_cast()
     decision = s.decision_create(actor=c.supervisor, kind="meeting", title="州政府常务会议纪要",
                                  issued_on=clock.today())
     task = s.task_create(actor=c.supervisor, decision=decision, title="推进重点项目开工",
@@ -72,12 +57,6 @@ SETUP_SCRIPT = textwrap.dedent("""
 """)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run(args, env, cwd):
     return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
 
@@ -85,22 +64,8 @@ def run(args, env, cwd):
 @pytest.fixture
 def database_url(tmp_path):
     """A database for the server alone: an SQLite file, or a fresh PostgreSQL database dropped afterwards."""
-    if not ON_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'duban.sqlite3'}"
-        return
-    import psycopg
-
-    parts = urllib.parse.urlsplit(SERVER_URL)
-    name = f"test_duban_lost_{os.getpid()}"
-    admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(tmp_path, "lost") as url:
+        yield url
 
 
 def task_update_events(url: str, task_id: int) -> list[dict]:

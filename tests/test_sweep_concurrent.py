@@ -14,31 +14,19 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from own_database import BACKEND, own_database
+from own_database import BACKEND, SETUP_PREAMBLE, own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
 
-SETUP_SCRIPT = textwrap.dedent("""
-    import datetime as dt
-    import django
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
-    from django.core.management import call_command
+SETUP_SCRIPT = SETUP_PREAMBLE + textwrap.dedent("""
     from duban.core import clock
-    from duban.core.cast import build_cast
     from duban.escalation.models import Robot
     from duban.supervision import services as s
     from duban.supervision.models import Assignment
     from duban.workdays.store import get_calendar
 
-    call_command("migrate", interactive=False, verbosity=0)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    get_hashers.cache_clear()
-    get_hashers_by_algorithm.cache_clear()
-    c = build_cast()
     for person in (c.drc_liaison, c.drc_head, c.finance_liaison, c.leader):
         person.email = f"{person.username}@example.cn"
         person.save(update_fields=["email"])
