@@ -34,6 +34,8 @@ class Sink:
             def do_POST(self):  # noqa: N802 (the http.server API)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if len(raw) < length:
+                    return  # the sender died mid-request: nothing reached the gateway to act on
                 try:
                     body = json.loads(raw)
                 except ValueError:

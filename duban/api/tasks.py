@@ -1,5 +1,6 @@
 """Decisions (决策部署), tasks (督办事项) and their milestones."""
 
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from ninja import Query, Router, Status
 
@@ -114,10 +115,13 @@ def task_update(request, task_id: Id, body: TaskUpdateIn):
     user = caller(request)
     task = sel.task_get_for(user=user, id=task_id)
     leader = person_get_for(user=user, id=body.responsible_leader_id) if body.responsible_leader_id else None
-    s.task_update(actor=user, task=task, expected_version=body.version, title=body.title,
-                  requirements=body.requirements, category=body.category, urgency=body.urgency,
-                  is_key=body.is_key, responsible_leader=leader, deadline=body.deadline)
-    return _task_detail(user, task_id)
+    # The answer is read while the service's row lock is still held: afterwards a concurrent edit
+    # could land first, and its version would be reported as this call's.
+    with transaction.atomic():
+        s.task_update(actor=user, task=task, expected_version=body.version, title=body.title,
+                      requirements=body.requirements, category=body.category, urgency=body.urgency,
+                      is_key=body.is_key, responsible_leader=leader, deadline=body.deadline)
+        return _task_detail(user, task_id)
 
 
 @router.post("/tasks/{task_id}/assign", response={200: TaskDetailOut, **ERRORS}, operation_id="task_assign")
