@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep lint install clean
+.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web screens browser lint install clean
+VENDOR := duban/static/vendor/.stamp
 
 $(BIN)/duban: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +13,15 @@ $(BIN)/duban: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/duban
 
-install: $(BIN)/duban
+# htmx and ECharts from the npm registry, served by duban itself (scripts/assets.sh).
+$(VENDOR): package.json package-lock.json scripts/assets.sh
+	@bash scripts/assets.sh
+
+install: $(BIN)/duban $(VENDOR)
+
+# Debian's chromium and the CJK fonts, for the browser tests and screenshots (as root; .ci/run does it).
+browser:
+	@bash scripts/browser.sh
 
 # Start duban with the demo prefecture on SQLite, a background worker beside the web server.
 run: install
@@ -43,5 +52,14 @@ $(BIN)/locust: $(BIN)/duban
 bench-api: $(BIN)/locust
 	@bash scripts/bench-api.sh
 
+# The pages under load: p50/p95 server time per page at the prefecture and province sizes (docs/bench.md).
+bench-web: install
+	@bash scripts/bench-web.sh
+
+# Pictures of every page of the browser story, at desktop and phone widths, in bench/screens/.
+screens: install
+	DUBAN_SCREENS=$(CURDIR)/bench/screens $(BIN)/pytest -q -p no:randomly tests/test_web_browser.py
+	@ls bench/screens
+
 clean:
-	rm -rf $(VENV) var duban.sqlite3*
+	rm -rf $(VENV) var duban.sqlite3* node_modules duban/static/vendor

@@ -72,8 +72,10 @@ def mails() -> list:
     return [m for m in mail.outbox if "【交办通知】" not in m.subject]
 
 
-def test_it_holds_a_routine_notice_overnight_and_sends_an_urgent_one_at_once(cast, frozen, channels, sink):
+def test_it_holds_a_routine_notice_overnight_and_sends_an_urgent_one_at_once(cast, frozen, channels, sink,
+                                                                               settings):
     c = cast
+    settings.DUBAN_BASE_URL = "https://duban.example.gov.cn"
     task = make_task(c, deadline=dt.date(2026, 6, 3))
     frozen.move_to(at(dt.date(2026, 6, 4), 22))  # the deadline passed; it is late evening
     a = Assignment.objects.get(task=task, unit=c.pref_drc)
@@ -82,6 +84,7 @@ def test_it_holds_a_routine_notice_overnight_and_sends_an_urgent_one_at_once(cas
     texts = sms_texts(sink)
     assert len(texts) == 1 and "请今晚报送进展。" in texts[0] and "【催办单】" in texts[0]
     assert len(mails()) == 1
+    assert f"https://duban.example.gov.cn/tasks/{task.pk}/" in mails()[0].body  # the urge opens its task
     routine = Delivery.objects.filter(urgent=False, digest_day__isnull=True)
     assert {d.state for d in routine} == {"pending"}
     assert {d.due_at for d in routine} == {at(dt.date(2026, 6, 5), 8)}
@@ -95,6 +98,7 @@ def test_it_holds_a_routine_notice_overnight_and_sends_an_urgent_one_at_once(cas
     assert len(texts) == 2 and "【督办提醒】6月5日 共1项" in texts[1] and "【催办】" in texts[1]
     assert len(mails()) == 2
     assert mails()[1].to == ["wang@fgw.example.cn"]
+    assert "https://duban.example.gov.cn/\n" in mails()[1].body + "\n"  # a digest opens the workbench
 
 
 def test_it_sends_a_reminder_due_on_a_holiday_on_the_next_working_day(cast, channels, sink):

@@ -149,11 +149,9 @@ def test_it_logs_a_supervisor_in_and_shows_their_workbench(client, cast, frozen)
     response = client.get("/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "示范州 · 工作台" in page
-    assert "推进重点项目开工" in page and "完成老旧小区改造" in page
-    assert "办理中" in page
-    assert response.context["counts"] == {Light.GREEN: 1, Light.YELLOW: 1}
-    assert response.context["total"] == 2
+    assert "督查室工作台" in page and "示范州" in page
+    assert response.context["active"] == 2
+    assert {s["light"]: s["n"] for s in response.context["stats"]} == {Light.RED: 0, Light.GREEN: 1, Light.YELLOW: 1}
 
 
 def test_it_refuses_a_wrong_password_in_chinese(client, cast):
@@ -166,7 +164,7 @@ def test_it_filters_the_workbench_by_light(client, cast, frozen):
     signed(cast, title="推进重点项目开工", deadline=D(2026, 7, 31))
     signed(cast, title="完成老旧小区改造", deadline=D(2026, 6, 3))
     client.force_login(cast.supervisor)
-    page = client.get("/?light=yellow").content.decode()
+    page = client.get("/tasks/?light=yellow").content.decode()
     assert "完成老旧小区改造" in page
     assert "推进重点项目开工" not in page
 
@@ -186,14 +184,15 @@ def test_it_shows_an_outsider_county_nothing_of_the_prefectures_work(client, cas
     assigned(cast, title="推进重点项目开工", leads=[cast.county])
     client.force_login(cast.other_liaison)
     response = client.get("/")
+    assert "承办工作台" in response.content.decode()
     assert "推进重点项目开工" not in response.content.decode()
-    assert "暂无督办事项" in response.content.decode()
+    assert "暂无。" in response.content.decode()
 
 
 def test_it_warns_when_a_deadline_lies_in_a_year_without_holiday_data(client, cast, frozen):
-    assigned(cast, title="推进重点项目开工", deadline=D(2027, 1, 15))
+    task = assigned(cast, title="推进重点项目开工", deadline=D(2027, 1, 15))
     client.force_login(cast.supervisor)
-    page = client.get("/").content.decode()
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
     assert "2027年1月15日" in page
     assert "该年度节假日安排尚未发布，按周一至周五计算" in page
 
@@ -209,7 +208,7 @@ def test_it_shows_the_workbench_in_the_same_number_of_queries_however_many_tasks
         signed(cast, title=f"重点项目{n}", deadline=D(2026, 7, 31))
     with CaptureQueriesContext(connection) as many:
         response = client.get("/")
-    assert response.context["total"] == 23
+    assert response.context["active"] == 23
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
@@ -234,7 +233,8 @@ def test_it_shows_the_sysadmin_no_business_content(client, cast, frozen):
     force_login_verified(client, cast.sysadmin)
     response = client.get("/")
     assert "推进重点项目开工" not in response.content.decode()
-    assert response.context["total"] == 0
+    assert "管理员账号不查看督办业务内容" in response.content.decode()
+    assert client.get("/tasks/").status_code == 403
 
 
 def test_it_refuses_evidence_under_a_static_directory(settings, tmp_path):

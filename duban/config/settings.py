@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "duban.escalation",
     "duban.demo",
     "duban.api",
+    "duban.web",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "duban.web.context.header",
             ],
         },
     },

@@ -1,12 +1,11 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from duban.api.root import api
 from duban.security import views as security_views
 from duban.supervision import views as supervision_views
 
 urlpatterns = [
-    path("", supervision_views.home, name="home"),
     path("login/", security_views.login_view, name="login"),
     path("logout/", security_views.logout_view, name="logout"),
     path("account/", security_views.account, name="account"),
@@ -17,4 +16,5 @@ urlpatterns = [
     path("files/evidence/<int:pk>/", supervision_views.evidence_download, name="evidence-download"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("duban.web.urls")),
 ]

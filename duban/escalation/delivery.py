@@ -178,7 +178,7 @@ def message_for(delivery: Delivery) -> Message:
                        urgent=False, link=link)
     urge = delivery.urge
     return Message(key=key, title=texts.urge_title(urge), lines=tuple(texts.urge_lines(urge)),
-                   urgent=delivery.urgent, link=link)
+                   urgent=delivery.urgent, link=texts.task_link(urge.task_id))
 
 
 def _finish(delivery: Delivery, token: str, *, state: str, error: str = "", due_at=None, now) -> bool:

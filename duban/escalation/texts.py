@@ -51,9 +51,15 @@ def urge_lines(urge: Urge) -> list[str]:
 
 
 def home_link() -> str:
-    """Where a message sends its reader: duban's front page, which lists what waits for them."""
+    """Where a digest sends its reader: duban's front page, the workbench of what waits for them."""
     base = settings.DUBAN_BASE_URL
     return f"{base}/" if base else ""
+
+
+def task_link(task_id: int) -> str:
+    """Where one urge sends its reader: the task's page, with the actions open to them."""
+    base = settings.DUBAN_BASE_URL
+    return f"{base}/tasks/{task_id}/" if base else ""
 
 
 def digest_title(day: dt.date, count: int) -> str:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length
 
 from duban.core.errors import DomainError, NotFound
 from duban.org.models import ADMIN_ROLES, Role, RoleGrant, Unit, User
@@ -222,15 +223,23 @@ def person_get_for(*, user, id: int) -> User:
     return get_one(_people_for(user), id, "person")
 
 
+def _leaders_above(user) -> QuerySet[User]:
+    v = viewer_of(user)
+    if v is None or v.unit_path is None:
+        return User.objects.none()
+    ancestors = [int(part) for part in v.unit_path.strip("/").split("/") if part]
+    return User.objects.filter(is_active=True, unit_id__in=ancestors, role_grants__role=Role.LEADER)
+
+
+def leader_above_list_for(*, user) -> QuerySet[User]:
+    """The leaders of the user's own unit and of the units above it (whom a blocker may go to), nearest first."""
+    return _leaders_above(user).select_related("unit").order_by(Length("unit__path").desc(), "full_name", "id")
+
+
 def leader_above_get_for(*, user, id: int) -> User:
     """A leader of the user's own unit or of a unit above it: whom a blocker may be escalated to (提请协调).
 
     Any other id — absent, not a leader, below or beside the user — is not found, so that choosing a
     leader reveals no one else's existence.
     """
-    v = viewer_of(user)
-    if v is None or v.unit_path is None:
-        raise NotFound("person")
-    ancestors = [int(part) for part in v.unit_path.strip("/").split("/") if part]
-    leaders = User.objects.filter(is_active=True, unit_id__in=ancestors, role_grants__role=Role.LEADER)
-    return get_one(leaders, id, "person")
+    return get_one(_leaders_above(user), id, "person")

@@ -9,9 +9,16 @@ from duban.security.views import step_url
 # The API answers in JSON itself (duban.api.auth); the steps' own pages must stay reachable.
 EXEMPT_PREFIXES = ("/api/", "/static/", "/healthz", "/login/", "/logout/", "/account/password/", "/account/otp/")
 
-# Cheap, safe for every page (no inline scripts or styles are restricted): no framing, no plugins,
-# no foreign <base>, forms post only to duban itself.
+# For every response: no framing, no plugins, no foreign <base>, forms post only to duban itself.
 CONTENT_SECURITY_POLICY = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"
+
+# duban's own pages load nothing from any other host (offices run on intranets) and run no inline
+# script; htmx and ECharts set element styles at run time. The admin keeps the general policy.
+PAGE_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+    "connect-src 'self'", "font-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'self'",
+    "form-action 'self'",
+])
 
 
 class SignInPolicyMiddleware:
@@ -22,7 +29,9 @@ class SignInPolicyMiddleware:
         response = self._refuse(request)
         if response is None:
             response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        page = (not request.path.startswith("/admin/")
+                and response.get("Content-Type", "").startswith("text/html"))
+        response.setdefault("Content-Security-Policy", PAGE_POLICY if page else CONTENT_SECURITY_POLICY)
         return response
 
     def _refuse(self, request):

@@ -1,7 +1,10 @@
 """Decisions, tasks and the parts of a task (milestones, targets, instructions), scoped."""
 
+import datetime as dt
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from duban.core import clock
 from duban.org.selectors import Filters, get_one, viewer_of
 from duban.supervision.models import (
     Assignment,
@@ -21,6 +24,8 @@ from duban.supervision.selectors.scope import (
     task_scope,
     visible,
 )
+
+OPEN_TASK_STATES = ("assigned", "in_progress", "closing")
 
 # ---- decisions -----------------------------------------------------------------------------------
 
@@ -52,22 +57,27 @@ def _tasks(user) -> QuerySet[Task]:
 
 
 def task_list_for(*, user, filters: dict | None = None) -> QuerySet[Task]:
-    """Filters: unit (owner, or holding a live assignment), state, light, deadline_from, deadline_to (inclusive),
+    """Filters: unit (owner, or holding a live assignment), state (or "open": assigned, in progress or
+    closing), light, deadline_from, deadline_to (inclusive), closed_from, closed_to (office dates, inclusive),
     decision, is_key, q (code, title, requirements), parent."""
-    f = Filters(filters, ("unit", "state", "light", "deadline_from", "deadline_to", "decision", "is_key", "q",
-                          "parent"), "task_list_for")
+    f = Filters(filters, ("unit", "state", "light", "deadline_from", "deadline_to", "closed_from", "closed_to",
+                          "decision", "is_key", "q", "parent"), "task_list_for")
     qs = _tasks(user)
     if (unit := f.int_of("unit")) is not None:
         held = Assignment.objects.filter(LIVE_ASSIGNMENT, unit_id=unit).values("task_id")
         qs = qs.filter(Q(owner_unit_id=unit) | Q(pk__in=held))
     if (state := f.text_of("state")) is not None:
-        qs = qs.filter(state=state)
+        qs = qs.filter(state__in=OPEN_TASK_STATES) if state == "open" else qs.filter(state=state)
     if (light := f.text_of("light")) is not None:
         qs = qs.filter(light=light)
     if (since := f.date_of("deadline_from")) is not None:
         qs = qs.filter(deadline__gte=since)
     if (until := f.date_of("deadline_to")) is not None:
         qs = qs.filter(deadline__lte=until)
+    if (since := f.date_of("closed_from")) is not None:
+        qs = qs.filter(closed_at__gte=clock.at_local(since, 0))
+    if (until := f.date_of("closed_to")) is not None:
+        qs = qs.filter(closed_at__lt=clock.at_local(until + dt.timedelta(days=1), 0))
     if (decision := f.int_of("decision")) is not None:
         qs = qs.filter(decision_id=decision)
     if (is_key := f.bool_of("is_key")) is not None:
@@ -87,7 +97,7 @@ def light_counts_for(*, user) -> dict[str, int]:
     """Active tasks in scope by light: one grouped, indexed query."""
     rows = (
         task_list_for(user=user)
-        .filter(state__in=["assigned", "in_progress", "closing"])
+        .filter(state__in=OPEN_TASK_STATES)
         .order_by()
         .values("light")
         .annotate(n=Count("pk"))

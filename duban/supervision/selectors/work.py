@@ -3,7 +3,14 @@
 from django.db.models import Q, QuerySet
 
 from duban.org.selectors import Filters, get_one
-from duban.supervision.models import Assignment, Blocker, Evidence, Extension, Report
+from duban.supervision.models import (
+    ACTIVE_ASSIGNMENT_STATES,
+    Assignment,
+    Blocker,
+    Evidence,
+    Extension,
+    Report,
+)
 from duban.supervision.selectors.scope import (
     assignment_scope,
     blocker_scope,
@@ -22,15 +29,15 @@ def _assignments(user) -> QuerySet[Assignment]:
 
 
 def assignment_list_for(*, user, filters: dict | None = None) -> QuerySet[Assignment]:
-    """Filters: unit, state, light, deadline_from, deadline_to (inclusive), decision, task, is_key,
-    q (task code or title)."""
+    """Filters: unit, state (or "open": pending, in progress or in review), light, deadline_from, deadline_to
+    (inclusive), decision, task, is_key, q (task code or title)."""
     f = Filters(filters, ("unit", "state", "light", "deadline_from", "deadline_to", "decision", "task", "is_key",
                           "q"), "assignment_list_for")
     qs = _assignments(user)
     if (unit := f.int_of("unit")) is not None:
         qs = qs.filter(unit_id=unit)
     if (state := f.text_of("state")) is not None:
-        qs = qs.filter(state=state)
+        qs = qs.filter(state__in=ACTIVE_ASSIGNMENT_STATES) if state == "open" else qs.filter(state=state)
     if (light := f.text_of("light")) is not None:
         qs = qs.filter(light=light)
     if (since := f.date_of("deadline_from")) is not None:

@@ -1,0 +1,15 @@
+"""The pages. Each view module declares its own routes."""
+
+from duban.web.views import dashboard, decisions, home, inbox, lists, tasks, workbench
+
+app_name = "web"
+
+urlpatterns = [
+    *home.urlpatterns,
+    *workbench.urlpatterns,
+    *tasks.urlpatterns,
+    *lists.urlpatterns,
+    *dashboard.urlpatterns,
+    *inbox.urlpatterns,
+    *decisions.urlpatterns,
+]

@@ -1,0 +1,58 @@
+"""What every page view shares: who may open a page, lists in pages, filters from the URL, and turning a
+domain error into a message beside the field it concerns."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from duban.core.errors import DomainError, NotFound
+from duban.org.models import ADMIN_ROLES
+
+PAGE_SIZE = 50
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def business_page(view: Callable) -> Callable:
+    """A page of business content: signed in with a business role; a row out of scope is a plain 404."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (user.roles - ADMIN_ROLES):
+            return render(request, "403.html", {"reason": "管理员账号不查看业务内容（三员分立）。请使用业务账号登录。"},
+                          status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404() from None
+
+    return wrapped
+
+
+def url_filters(request, keys: tuple[str, ...]) -> dict[str, str]:
+    """The list filters a URL carries (the view is bookmarkable and shareable): non-empty values of `keys`."""
+    return {k: v.strip() for k in keys if (v := request.GET.get(k, "")) and v.strip()}
+
+
+def page_of(request, queryset, per_page: int = PAGE_SIZE):
+    """One page of a list: a COUNT and one slice, whatever the list's size."""
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def error_into_form(form: forms.Form, error: DomainError, fields: dict[str, str] | None = None) -> None:
+    """Put a domain error beside the field it concerns (by its code), else at the top of the form."""
+    field = (fields or {}).get(error.code)
+    if field is None and error.detail.get("field") in form.fields:
+        field = error.detail["field"]
+    form.add_error(field if field in form.fields else None, error.message)
