@@ -60,6 +60,7 @@ class Visitor:
         self.page = self.context.new_page()
         self.foreign: list[str] = []
         self.errors: list[str] = []
+        self.unlabelled: list[str] = []
         self.page.on("request", self._request)
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -74,7 +75,16 @@ class Visitor:
     def go(self, path: str):
         response = self.page.goto(self.base + path)
         self.page.wait_for_load_state("load")
+        self.check_labels()
         return response
+
+    def check_labels(self) -> None:
+        """Every visible form control of the page has a label (or an aria-label) a screen reader reads."""
+        missing = self.page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(el => el.type !== 'hidden' && !el.hidden && !el.closest('[hidden]')
+                    && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+            .map(el => el.name || el.id)""")
+        self.unlabelled += [f"{urlsplit(self.page.url).path}: {name}" for name in missing]
 
     def login(self, user) -> None:
         self.go("/login/")
@@ -99,6 +109,7 @@ class Visitor:
     def check_clean(self) -> None:
         assert not self.foreign, f"pages asked other hosts: {self.foreign}"
         assert not self.errors, f"errors in the browser console: {self.errors}"
+        assert not self.unlabelled, f"form controls without a label: {self.unlabelled}"
 
     def close(self) -> None:
         self.context.close()

@@ -245,3 +245,52 @@ def test_the_lists_know_open_work_and_the_closing_day(cast, frozen):
     assert titles(closed_from="2026-06-02", closed_to="2026-06-02") == {"已办结"}  # 23:30 office time
     assert titles(closed_from="2026-06-03") == set()
     assert {a.state for a in assignment_list_for(user=c.supervisor, filters={"state": "open"})} == {"pending"}
+
+
+def test_a_lead_unit_marks_a_milestone_done(client, cast, frozen):
+    c = cast
+    task = _task(c, milestones=[("完成项目备案", dt.date(2026, 6, 10))])
+    milestone = task.milestones.get()
+    lead = _lead(task, c)
+    client.force_login(c.finance_liaison)  # a cooperating unit is not offered it
+    assert "标记节点完成" not in _offered(client.get(f"/tasks/{task.pk}/").content.decode())
+    client.force_login(c.drc_liaison)
+    assert "标记节点完成" not in _offered(client.get(f"/tasks/{task.pk}/").content.decode())  # not signed yet
+    s.assignment_sign(actor=c.drc_liaison, assignment=lead)
+    assert "标记节点完成" in _offered(client.get(f"/tasks/{task.pk}/").content.decode())
+    assert client.post(f"/do/milestone/{milestone.pk}/complete/").status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.done_at is not None
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "标记节点完成" not in _offered(page) and "完成项目备案" in page
+
+
+def test_it_tells_a_person_what_to_do_on_a_missing_page(client, cast, frozen):
+    client.force_login(cast.drc_liaison)
+    response = client.get("/tasks/999999/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "找不到该页面或记录" in html and 'href="/tasks/"' in html
+    assert client.post("/do/nothing/1/sign/").status_code == 404
+
+
+def test_the_unit_workbench_costs_a_fixed_number_of_queries(client, cast, frozen, django_assert_max_num_queries):
+    """A queue holds its first rows and, when longer, its count: the same queries for 20 tasks and for 40."""
+    c = cast
+
+    def more(n0):
+        for n in range(n0, n0 + 20):
+            lead = _lead(_task(c, title=f"事项{n}"), c)
+            if n % 2:
+                s.assignment_sign(actor=c.drc_liaison, assignment=lead)
+                s.report_submit(actor=c.drc_liaison, assignment=lead, text="进展", progress=10)
+
+    client.force_login(c.drc_head)
+    more(0)
+    client.get("/unit/")
+    with django_assert_max_num_queries(25) as few:
+        client.get("/unit/")
+    more(20)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get("/unit/").content.decode()
+    assert "共 20 条" in page  # a queue longer than its rows says how many there are

@@ -38,7 +38,7 @@ LIVE = (AssignmentState.PENDING, AssignmentState.IN_PROGRESS, AssignmentState.RE
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # the object it acts on: task, assignment, report, extension, blocker
+    kind: str  # the object it acts on: task, assignment, report, extension, blocker, milestone
     name: str
     label: str
     form: Callable  # (data, files, obj, page) -> Form
@@ -205,6 +205,8 @@ ACTIONS = {a.key: a for a in [
     Action("extension", "decide", "批复延期", lambda data, files, obj, page: ExtensionDecideForm(data),
            primary=True, run=_extension_decide,
            errors={**COMMENT_ERRORS, "extension_not_later": "granted_deadline"}),
+    Action("milestone", "complete", "标记节点完成", _confirm,
+           run=lambda u, m, f: (services.milestone_complete(actor=u, milestone=m), f"节点“{m.title}”已完成。")[1]),
     Action("blocker", "escalate", "提请领导协调", _escalate_form, run=_escalate,
            errors={"blocker_leader_invalid": "choice"}),
     Action("blocker", "answer", "答复协调意见", _text("协调意见"), primary=True,
@@ -282,6 +284,15 @@ def blocker_actions(user, task, blocker) -> list[str]:
             blocker.escalated_to_id == user.pk or leads(user, task) or supervises(user, task)):
         names.append("answer")
     return names
+
+
+def milestone_actions(user, task, milestone, assignments) -> list[str]:
+    if milestone.done_at is not None or task.state not in (TaskState.ASSIGNED, TaskState.IN_PROGRESS,
+                                                             TaskState.CLOSING):
+        return []
+    lead_here = any(a.role == AssignmentRole.LEAD and a.state in (AssignmentState.IN_PROGRESS, AssignmentState.REVIEW)
+                    and acts_for(user, a) for a in assignments)
+    return ["complete"] if lead_here or supervises(user, task) else []
 
 
 def leader_choices(user) -> list[tuple[int, str]]:

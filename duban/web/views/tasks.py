@@ -33,6 +33,7 @@ from duban.supervision.selectors import (
     extension_get_for,
     extension_list_for,
     instruction_list_for,
+    milestone_get_for,
     milestone_list_for,
     report_get_for,
     report_list_for,
@@ -53,6 +54,7 @@ LOADERS = {
     "report": report_get_for,
     "extension": extension_get_for,
     "blocker": blocker_get_for,
+    "milestone": milestone_get_for,
 }
 
 TIMELINE_LIMIT = 200
@@ -88,7 +90,7 @@ class TaskPage:
 def _task_of(kind: str, obj):
     if kind == "task":
         return obj
-    if kind == "assignment":
+    if kind in ("assignment", "milestone"):
         return obj.task
     return obj.assignment.task
 
@@ -99,7 +101,9 @@ def _offer(page: TaskPage, kind: str, obj, names: list[str], failed: tuple | Non
         action = act.ACTIONS[f"{kind}.{name}"]
         is_failed = failed is not None and failed[0] == action.key and failed[1] == obj.pk
         form = failed[2] if is_failed else action.form(None, None, obj, page)
-        offered.append(Offered(action, form, reverse("web:act", args=[kind, obj.pk, name]), open=is_failed))
+        one = Offered(action, form, reverse("web:act", args=[kind, obj.pk, name]), open=is_failed)
+        form.auto_id = f"{one.id}-%s"  # many forms on one page: each control's id (and label) its own
+        offered.append(one)
     return offered
 
 
@@ -182,6 +186,9 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
         e.offered = _offer(page, "extension", e, act.extension_actions(user, task, e), failed)
     for b in blockers:
         b.offered = _offer(page, "blocker", b, act.blocker_actions(user, task, b), failed)
+    milestones = list(milestone_list_for(user=user, filters={"task": task.pk}))
+    for m in milestones:
+        m.offered = _offer(page, "milestone", m, act.milestone_actions(user, task, m, assignments), failed)
 
     events = list(event_list_for(user=user, filters={"task": task.pk})[:TIMELINE_LIMIT])
     chart = _target_chart(targets, task)
@@ -194,7 +201,7 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
         "reports": reports,
         "extensions": extensions,
         "blockers": blockers,
-        "milestones": list(milestone_list_for(user=user, filters={"task": task.pk})),
+        "milestones": milestones,
         "targets": targets,
         "target_chart": chart,
         "instructions": list(instruction_list_for(user=user, filters={"task": task.pk}).select_related("leader")),
@@ -206,7 +213,7 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
         "max_bytes": EVIDENCE_MAX_BYTES,
         "allowed": ",".join(ALLOWED_SUFFIXES),
         "any_action": bool(task.offered or any(x.offered for x in [*assignments, *reports, *extensions,
-                                                                      *blockers])),
+                                                                      *blockers, *milestones])),
     }
 
 
