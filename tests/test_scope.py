@@ -24,6 +24,7 @@ from duban.audit.selectors import event_get_for, event_list_for
 from duban.core import clock
 from duban.core.cast import build_cast
 from duban.core.errors import DomainError, NotFound
+from duban.escalation.models import Notice
 from duban.org import services as org
 from duban.org.models import Role, RoleGrant, Unit, UnitLevel, User
 from duban.org.selectors import person_get_for, person_list_for, unit_get_for, unit_list_for
@@ -277,6 +278,10 @@ class Oracle:
             return self.blocker(Blocker.objects.select_related("assignment__task", "report").get(pk=e.object_id))
         if e.object_type == "extension":
             return self.extension(Extension.objects.select_related("assignment__task").get(pk=e.object_id))
+        if e.object_type == "assignment":
+            return self.assignment(Assignment.objects.select_related("task").get(pk=e.object_id))
+        if e.object_type == "notice":
+            return Notice.objects.get(pk=e.object_id).recipient_id == self.user.pk
         return True
 
     def unit_row(self, u) -> bool:
@@ -409,11 +414,16 @@ def test_it_shows_the_auditor_the_whole_trail_and_business_users_only_their_task
     assert event_list_for(user=auditor, filters={"object_type": "user"}).count() == Event.objects.filter(
         object_type="user").count()
     t1 = world.tasks["T1"]
-    # The liaison of the lead unit reads the task's timeline, less the steps of the helping unit's reports.
+    # The liaison of the lead unit reads the task's timeline, less the steps of the helping unit's reports
+    # and assignment (its signing, a 退办 reason, a 催办单), and less the notices others read.
     timeline = list(event_list_for(user=c.drc_liaison, filters={"task": t1.pk}))
     finance_reports = Report.objects.filter(assignment__unit=c.pref_finance).values("pk")
+    finance_assignments = Assignment.objects.filter(unit=c.pref_finance).values("pk")
+    others_notices = Notice.objects.exclude(recipient=c.drc_liaison).values("pk")
     assert [e.pk for e in timeline] == list(
         Event.objects.filter(task_id=t1.pk).exclude(object_type="report", object_id__in=finance_reports)
+        .exclude(object_type="assignment", object_id__in=finance_assignments)
+        .exclude(object_type="notice", object_id__in=others_notices)
         .order_by("-seq").values_list("pk", flat=True))
     # The helping unit does not read the lead unit's extension or blocker in it either.
     seen_by_finance = {(e.object_type, e.verb) for e in event_list_for(user=c.finance_liaison,

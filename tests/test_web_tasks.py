@@ -294,3 +294,116 @@ def test_the_unit_workbench_costs_a_fixed_number_of_queries(client, cast, frozen
     with django_assert_max_num_queries(len(few)):
         page = client.get("/unit/").content.decode()
     assert "共 20 条" in page  # a queue longer than its rows says how many there are
+
+
+def test_a_task_with_targets_shows_them_with_and_without_values(client, cast, frozen):
+    c = cast
+    task = _task(c, targets=[{"name": "新开工项目", "measure": "个", "baseline": 0, "target": 12}])
+    client.force_login(c.supervisor)
+    response = client.get(f"/tasks/{task.pk}/")
+    assert response.status_code == 200 and "新开工项目" in response.content.decode()
+    lead = _lead(task, c)
+    s.assignment_sign(actor=c.drc_liaison, assignment=lead)
+    target = task.targets.get()
+    s.report_submit(actor=c.drc_head, assignment=lead, text="进展", progress=50, target_values={target.pk: "7"})
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "7个" in page and 'data-chart="target-chart"' in page
+
+
+def test_a_unit_does_not_read_another_units_return_or_urge_on_the_page(client, cast, frozen):
+    c = cast
+    task = _task(c)
+    lead = _lead(task, c)
+    client.force_login(c.drc_liaison)
+    client.post(f"/do/assignment/{lead.pk}/return/", {"text": "不属于本委职责，另有隐情"})
+    coop = Assignment.objects.get(task=task, unit=c.pref_finance)
+    client.force_login(c.supervisor)
+    client.post(f"/do/assignment/{coop.pk}/urge/", {"text": "财政局严重滞后，点名批评"})
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "另有隐情" in page and "点名批评" in page  # the supervisor reads both
+    client.force_login(c.finance_liaison)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "点名批评" in page  # its own urge
+    assert "另有隐情" not in page  # not the lead unit's reason
+    client.force_login(c.drc_liaison)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "点名批评" not in page
+    assert "notice.read" not in page
+
+
+def test_an_extension_is_offered_only_before_the_deadline(client, cast, frozen):
+    c = cast
+    task = _task(c, deadline=dt.date(2026, 6, 10))
+    client.force_login(c.drc_liaison)
+    assert "申请延期" in _offered(client.get(f"/tasks/{task.pk}/").content.decode())
+    frozen.move_to(dt.datetime(2026, 6, 12, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    assert "申请延期" not in _offered(client.get(f"/tasks/{task.pk}/").content.decode())
+
+
+def test_a_county_office_queues_only_what_it_may_act_on(client, cast, frozen):
+    c = cast
+    prefecture_task = _task(c, title="州里交给县发改局的事", lead_unit_ids=[c.county_drc.pk], cooperating_unit_ids=[])
+    lead = Assignment.objects.get(task=prefecture_task)
+    s.assignment_return(actor=c.county_drc_liaison, assignment=lead, reason="不属于本局职责")
+    decision = s.decision_create(actor=c.county_supervisor, kind="meeting", title="县常务会", issued_on=dt.date(2026, 5, 28))
+    own = s.task_create(actor=c.county_supervisor, decision=decision, title="县里自己的事",
+                        lead_unit_ids=[c.county_drc.pk])
+    s.task_assign(actor=c.county_supervisor, task=own)
+    s.assignment_return(actor=c.county_drc_liaison, assignment=Assignment.objects.get(task=own), reason="另有单位")
+    client.force_login(c.county_supervisor)
+    page = client.get("/work/").content.decode()
+    returned = page.split('id="queue-returned"')[1].split("</section>")[0]
+    assert "县里自己的事" in returned and "州里交给县发改局的事" not in returned
+    client.force_login(c.supervisor)
+    returned = client.get("/work/").content.decode().split('id="queue-returned"')[1].split("</section>")[0]
+    assert "州里交给县发改局的事" in returned and "县里自己的事" in returned  # the county is below
+
+
+def test_a_leader_is_offered_instruction_only_on_tasks_they_lead(client, cast, frozen):
+    from duban.org.services import person_create
+
+    c = cast
+    county_leader = person_create(actor=None, username="jx.lingdao", full_name="甲县县长", unit=c.county,
+                                  roles=["leader"], password="Duban-Test-2026", check_password=False)
+    _task(c, title="州挂牌事项", lead_unit_ids=[c.county_drc.pk], cooperating_unit_ids=[], is_key=True)
+    client.force_login(county_leader)
+    page = client.get("/dashboard/").content.decode()
+    assert "州挂牌事项" in page and "<summary>批示</summary>" not in page
+    client.force_login(c.leader)
+    assert "<summary>批示</summary>" in client.get("/dashboard/").content.decode()
+
+
+def test_a_stale_page_tells_why_the_action_did_not_happen(client, cast, frozen):
+    c = cast
+    task = _task(c)
+    lead = _lead(task, c)
+    s.assignment_sign(actor=c.drc_head, assignment=lead)  # the head signed first
+    client.force_login(c.drc_liaison)
+    response = client.post(f"/do/assignment/{lead.pk}/sign/")
+    assert response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/#assignment-{lead.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert "未能签收" in page and "已签收" in page
+
+
+def test_a_closed_task_offers_the_leader_read_and_a_new_round_with_a_warning(client, cast, frozen):
+    c = cast
+    task = _task(c, cooperating_unit_ids=[])
+    lead = _lead(task, c)
+    s.assignment_sign(actor=c.drc_liaison, assignment=lead)
+    s.report_submit(actor=c.drc_head, assignment=lead, text="完成", progress=100, is_final=True)
+    s.assignment_verify(actor=c.supervisor, assignment=lead)
+    s.task_close(actor=c.supervisor, task=task, note="核验属实。")
+    client.force_login(c.leader)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    offered = _offered(page)
+    assert "阅示" in offered and "批示并重新交办" in offered and "批示" not in offered
+    assert 'data-confirm="批示后该事项将重新交办' in page
+
+
+def test_pages_stay_out_of_caches_and_send_an_expired_htmx_request_to_sign_in(client, cast, frozen):
+    client.force_login(cast.supervisor)
+    response = client.get("/tasks/")
+    assert response["Cache-Control"] == "private, no-store" and "HX-Request" in response["Vary"]
+    client.logout()
+    response = client.get("/tasks/?q=x", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/tasks/"})
+    assert response.status_code == 200 and response["HX-Redirect"].startswith("/login/?next=")

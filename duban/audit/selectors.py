@@ -3,7 +3,7 @@
 A business user reads the timeline of the tasks they may see, less the steps
 about a report, blocker or extension they may not see: the timeline must not
 tell what the lists hide (a unit's draft round stays inside the unit, another
-unit's extension stays with that unit). The auditor (审计管理员) reads the whole
+unit's extension, 退办 reason or 催办单 stays with that unit, a notice read with its reader). The auditor (审计管理员) reads the whole
 trail, which is their part of 三员分立; the sysadmin and the secadmin read none
 of it here.
 """
@@ -11,14 +11,28 @@ of it here.
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from duban.audit.models import Event
+from duban.escalation.models import Notice
 from duban.org.models import Role
 from duban.org.selectors import Filters, admin_roles_of, get_one, viewer_of
-from duban.supervision.models import Blocker, Extension, Report, Task
-from duban.supervision.selectors.scope import blocker_scope, extension_scope, report_scope, task_scope
+from duban.supervision.models import Assignment, Blocker, Extension, Report, Task
+from duban.supervision.selectors.scope import (
+    assignment_scope,
+    blocker_scope,
+    extension_scope,
+    report_scope,
+    task_scope,
+)
 
 # Objects inside a task with a visibility of their own: an event about one shows only with it.
-SCOPED_OBJECTS = {"report": (Report, report_scope), "blocker": (Blocker, blocker_scope),
-                  "extension": (Extension, extension_scope)}
+SCOPED_OBJECTS = {
+    "report": (Report, report_scope),
+    "blocker": (Blocker, blocker_scope),
+    "extension": (Extension, extension_scope),
+    # A unit's 退办 reason, the supervisor's rejection and a 催办单 stay with that unit (and those above it).
+    "assignment": (Assignment, assignment_scope),
+    # Who read which notice when is the reader's own business.
+    "notice": (Notice, lambda v: Q(recipient_id=v.pk)),
+}
 
 
 def _events(user) -> QuerySet[Event]:

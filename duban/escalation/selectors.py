@@ -10,6 +10,7 @@ from duban.core import clock
 from duban.escalation.models import Delivery, DeliveryState, Notice, NoticePreference, Step, Urge
 from duban.supervision.access import can_see_task
 from duban.supervision.models import Task
+from duban.supervision.selectors import assignment_list_for
 
 
 def notice_list_for(*, user, unread: bool | None = None) -> QuerySet[Notice]:
@@ -35,10 +36,12 @@ def preference_for(*, user) -> dict:
 
 
 def urge_list_for(*, user, task: Task) -> QuerySet[Urge]:
-    """The urges on a task, for whoever may see the task."""
+    """The urges on a task's assignments that the person may see."""
     if not can_see_task(user, task):
         return Urge.objects.none()
-    return (Urge.objects.filter(task=task).select_related("unit", "created_by")
+    # Only the urges of assignments the person may see: a unit is not told who else is being urged.
+    seen = assignment_list_for(user=user, filters={"task": task.pk}).order_by().values("pk")
+    return (Urge.objects.filter(task=task, assignment_id__in=seen).select_related("unit", "created_by")
             .annotate(notice_count=Count("notices")).order_by("-id"))
 
 

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 
+from duban.core import clock
 from duban.escalation.services import urge_send
 from duban.org.models import Role, Unit
 from duban.org.selectors import leader_above_get_for, leader_above_list_for
@@ -162,7 +164,13 @@ ACTIONS = {a.key: a for a in [
            run=lambda u, t, f: (services.instruction_write(actor=u, task=t, text=f.cleaned_data["text"]),
                                 "批示已送达各承办单位。")[1],
            errors={"instruction_text_required": "text"}),
-    Action("task", "leader_read", "阅示", _confirm,
+    Action("task", "reinstruct", "批示并重新交办", _text("批示内容", help_text="该事项已销号：批示后将开启新一轮办理，"
+                                                                     "各承办单位需重新签收。"),
+           run=lambda u, t, f: (services.instruction_write(actor=u, task=t, text=f.cleaned_data["text"]),
+                                "批示已送达，事项已重新交办。")[1],
+           errors={"instruction_text_required": "text"},
+           confirm="批示后该事项将重新交办，各承办单位需重新签收办理。确定？"),
+    Action("task", "leader_read", "阅示", _confirm, primary=True,
            run=lambda u, t, f: (services.task_leader_read(actor=u, task=t), "已阅示。")[1]),
     Action("task", "close", "销号", _text("核验意见和佐证情况"), primary=True,
            run=lambda u, t, f: (services.task_close(actor=u, task=t, note=f.cleaned_data["text"]), "已销号。")[1],
@@ -230,13 +238,21 @@ def task_actions(user, task, assignments) -> list[str]:
                                                                   for a in leads_live):
             names.append("close")
     if leads(user, task):
-        if task.state not in (TaskState.CANCELLED, TaskState.DRAFT):
+        if task.state == TaskState.CLOSED:
+            if task.leader_read_at is None:
+                names.append("leader_read")
+            names.append("reinstruct")
+        elif task.state not in (TaskState.CANCELLED, TaskState.DRAFT):
             names.append("instruct")
-        if task.state == TaskState.CLOSED and task.leader_read_at is None:
-            names.append("leader_read")
     if supervises(user, task) and task.state not in (TaskState.CLOSED, TaskState.CANCELLED):
         names.append("cancel")
     return names
+
+
+def extension_open(a) -> bool:
+    """An extension may be asked while the deadline has not passed (unless the office allows it later)."""
+    return bool(a.deadline) and (not settings.DUBAN_EXTENSION_BEFORE_DEADLINE
+                                 or clock.passed_through() < a.deadline)
 
 
 def assignment_actions(user, task, a, waiting_unit: bool, pending_extension: bool) -> list[str]:
@@ -246,7 +262,8 @@ def assignment_actions(user, task, a, waiting_unit: bool, pending_extension: boo
             names += ["sign", "return"]
         if a.state == AssignmentState.IN_PROGRESS and not waiting_unit:
             names.append("report")
-        if a.state in (AssignmentState.PENDING, AssignmentState.IN_PROGRESS) and a.deadline and not pending_extension:
+        if a.state in (AssignmentState.PENDING, AssignmentState.IN_PROGRESS) and not pending_extension \
+                and extension_open(a):
             names.append("extension")
         if a.state in LIVE:
             names.append("blocker")

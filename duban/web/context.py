@@ -32,6 +32,8 @@ def header(request) -> dict:
         url = reverse(name)
         nav.append({"url": url, "label": label, "current": path == url or (url != "/" and path.startswith(url))})
     business = bool(user.roles - ADMIN_ROLES)
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true":
+        return {"business_user": business}  # a fragment has no header to fill
     return {
         "nav": nav,
         "business_user": business,

@@ -7,8 +7,9 @@ from functools import wraps
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from duban.core.errors import DomainError, NotFound
 from duban.org.models import ADMIN_ROLES
@@ -17,7 +18,16 @@ PAGE_SIZE = 50
 
 
 def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """An htmx request for a fragment (a history restore asks for the whole page)."""
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def _finish(response):
+    # A page and its fragment share a URL; business content stays out of shared and back-button caches.
+    patch_vary_headers(response, ["HX-Request"])
+    response.setdefault("Cache-Control", "private, no-store")
+    return response
 
 
 def business_page(view: Callable) -> Callable:
@@ -27,12 +37,16 @@ def business_page(view: Callable) -> Callable:
     def wrapped(request, *args, **kwargs):
         user = request.user
         if not user.is_authenticated:
+            if request.headers.get("HX-Request") == "true":
+                # A redirect would be followed inside the request and the login page swapped into a fragment.
+                target = redirect_to_login(request.headers.get("HX-Current-URL") or request.get_full_path())
+                return HttpResponse(headers={"HX-Redirect": target["Location"]})
             return redirect_to_login(request.get_full_path())
         if not (user.roles - ADMIN_ROLES):
             return render(request, "403.html", {"reason": "管理员账号不查看业务内容（三员分立）。请使用业务账号登录。"},
                           status=403)
         try:
-            return view(request, *args, **kwargs)
+            return _finish(view(request, *args, **kwargs))
         except NotFound:
             raise Http404() from None
 

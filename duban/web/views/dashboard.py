@@ -7,9 +7,9 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
 from duban.core import clock
-from duban.org.models import Role
 from duban.supervision.models import Light
 from duban.web import dashboard as figures
+from duban.web.actions import leads
 from duban.web.views.common import business_page
 
 # The site's palette (site.css): told apart by the charts' patterns (decals) and the table as well.
@@ -113,6 +113,13 @@ def _month_chart(rows: list[dict]) -> dict:
     }
 
 
+def _with_instruct(user, tasks: list) -> list:
+    """A 批示 form on the rows this leader may instruct (the task's leaders, not every leader who follows it)."""
+    for t in tasks:
+        t.may_instruct = leads(user, t)
+    return tasks
+
+
 @business_page
 @require_safe
 def dashboard(request):
@@ -133,10 +140,9 @@ def dashboard(request):
             "month_chart": _month_chart(months),
             "overdue": figures.overdue_for(user=user),
             "overdue_href": assignments_url(light=Light.RED),
-            "key_tasks": figures.key_tasks_for(user=user),
+            "key_tasks": _with_instruct(user, figures.key_tasks_for(user=user)),
             "key_href": tasks_url(is_key="true", state="open"),
             "blockers": figures.blockers_for(user=user),
-            "may_instruct": user.has_role(Role.LEADER),
         })
     return render(request, "web/dashboard/page.html", context)
 

@@ -44,7 +44,7 @@ from duban.supervision.services.reports import EVIDENCE_MAX_BYTES
 from duban.supervision.states import state_label
 from duban.web import actions as act
 from duban.web.forms import ALLOWED_SUFFIXES
-from duban.web.timeline import event_lines
+from duban.web.timeline import VERBS, event_lines
 from duban.web.views.common import business_page, error_into_form
 from duban.workdays.store import get_calendar
 
@@ -85,6 +85,7 @@ class TaskPage:
     targets: list = field(default_factory=list)
     reassign_choices: list = field(default_factory=list)
     leader_choices: list = field(default_factory=list)
+    failed_shown: bool = False  # the form that just failed is on the page, open, with its errors
 
 
 def _task_of(kind: str, obj):
@@ -102,6 +103,7 @@ def _offer(page: TaskPage, kind: str, obj, names: list[str], failed: tuple | Non
         is_failed = failed is not None and failed[0] == action.key and failed[1] == obj.pk
         form = failed[2] if is_failed else action.form(None, None, obj, page)
         one = Offered(action, form, reverse("web:act", args=[kind, obj.pk, name]), open=is_failed)
+        page.failed_shown = page.failed_shown or is_failed
         form.auto_id = f"{one.id}-%s"  # many forms on one page: each control's id (and label) its own
         offered.append(one)
     return offered
@@ -156,6 +158,9 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
     extensions = list(extension_list_for(user=user, filters={"task": task.pk}).order_by("-id"))
     blockers = list(blocker_list_for(user=user, filters={"task": task.pk}).order_by("-id"))
     targets = list(target_list_for(user=user, filters={"task": task.pk}).prefetch_related("values"))
+    for t in targets:
+        values = list(t.values.all())
+        t.latest = values[-1] if values else None
     by_assignment = {a.pk: a for a in assignments}
     for item in [*reports, *extensions, *blockers]:
         if item.assignment_id in by_assignment:
@@ -186,11 +191,11 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
         e.offered = _offer(page, "extension", e, act.extension_actions(user, task, e), failed)
     for b in blockers:
         b.offered = _offer(page, "blocker", b, act.blocker_actions(user, task, b), failed)
-    milestones = list(milestone_list_for(user=user, filters={"task": task.pk}))
+    milestones = list(milestone_list_for(user=user, filters={"task": task.pk}).order_by("due", "id"))
     for m in milestones:
         m.offered = _offer(page, "milestone", m, act.milestone_actions(user, task, m, assignments), failed)
 
-    events = list(event_list_for(user=user, filters={"task": task.pk})[:TIMELINE_LIMIT])
+    events = list(event_list_for(user=user, filters={"task": task.pk}).filter(verb__in=VERBS)[:TIMELINE_LIMIT])
     chart = _target_chart(targets, task)
     return {
         "task": task,
@@ -212,6 +217,7 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
         "today": today,
         "max_bytes": EVIDENCE_MAX_BYTES,
         "allowed": ",".join(ALLOWED_SUFFIXES),
+        "failed_shown": page.failed_shown,
         "any_action": bool(task.offered or any(x.offered for x in [*assignments, *reports, *extensions,
                                                                       *blockers, *milestones])),
     }
@@ -267,7 +273,12 @@ def do(request, kind: str, pk: int, name: str):
             messages.success(request, message)
             return redirect(_safe_next(request, reverse("web:task", args=[task.pk]) + anchor))
     context = task_page_context(request, task.pk, failed=(action.key, obj.pk, form))
-    context["failed_anchor"] = anchor
+    if not context["failed_shown"]:
+        # The action is no longer open (someone else acted first, the page was stale): say why, and show
+        # the task as it is now (a redirect, so that reloading does not post again).
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        messages.error(request, f"未能{action.label}：" + "；".join(problems or ["该操作当前不可办理。"]))
+        return redirect(reverse("web:task", args=[task.pk]) + anchor)
     return render(request, "web/tasks/task.html", context, status=400)
 
 

@@ -3,14 +3,14 @@ and its count, in a fixed number of queries."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
 
 from duban.core import clock
 from duban.org.models import Role
-from duban.supervision.models import Light
+from duban.supervision.models import Assignment, AssignmentRole, AssignmentState, Light, Report
 from duban.supervision.selectors import (
     assignment_list_for,
     blocker_list_for,
@@ -56,27 +56,38 @@ def supervisor(request):
     user = request.user
     if not user.has_role(Role.SUPERVISOR):
         return render(request, "403.html", {"reason": "督查室工作台只对督查员开放。"}, status=403)
-    reports = (report_list_for(user=user, filters={"state": "submitted"}).filter(is_final=False)
+    # What the office may act on: tasks its unit (or a unit below) owns; it follows more than that.
+    own = user.unit.path
+    reports = (report_list_for(user=user, filters={"state": "submitted"})
+               .filter(is_final=False, assignment__task__owner_unit__path__startswith=own)
                .order_by("submitted_at", "id"))
+    unfinished_lead = Assignment.objects.filter(task_id=OuterRef("pk"), role=AssignmentRole.LEAD).exclude(
+        state__in=[AssignmentState.DONE, AssignmentState.REASSIGNED, AssignmentState.CANCELLED])
     queues = [
         _queue("reports", "待审核的进展反馈", "采纳，或写明意见退回重报。", reports, kind="report"),
         _queue("review", "待审核的办结申请", "核验成效后审核通过，或退回。",
-               assignment_list_for(user=user, filters={"state": "review"}).order_by("submitted_at", "id"),
+               assignment_list_for(user=user, filters={"state": "review"})
+               .filter(task__owner_unit__path__startswith=own).order_by("submitted_at", "id"),
                more="/assignments/?state=review"),
-        _queue("extensions", "待批复的延期申请", "批准或不予批准（挂牌事项由领导批复）。",
-               extension_list_for(user=user, filters={"state": "pending"}).order_by("requested_at", "id"),
-               kind="extension"),
+        _queue("extensions", "待批复的延期申请", "批准或不予批准（挂牌督办事项的延期由领导批复）。",
+               extension_list_for(user=user, filters={"state": "pending"})
+               .filter(assignment__task__owner_unit__path__startswith=own, assignment__task__is_key=False)
+               .order_by("requested_at", "id"), kind="extension"),
         _queue("returned", "被退办、待改派", "改派给正确的承办单位。",
-               assignment_list_for(user=user, filters={"state": "returned"}).order_by("id"),
+               assignment_list_for(user=user, filters={"state": "returned"})
+               .filter(task__owner_unit__path__startswith=own).order_by("id"),
                more="/assignments/?state=returned"),
-        _queue("closing", "待销号", "牵头单位办结申请均已通过的，核验后销号。",
-               task_list_for(user=user, filters={"state": "closing"}).order_by("deadline", "id"), kind="task",
-               more="/tasks/?state=closing"),
+        _queue("closing", "待销号", "牵头单位的办结申请均已审核通过，核验成效后销号。",
+               task_list_for(user=user, filters={"state": "closing"})
+               .filter(owner_unit__path__startswith=own).exclude(Exists(unfinished_lead))
+               .order_by("deadline", "id"), kind="task", more="/tasks/?state=closing"),
         _queue("blockers", "待协调的堵点难点", "答复，或提请领导协调。",
-               blocker_list_for(user=user, filters={"state": "open"}).order_by("raised_at", "id"), kind="blocker"),
+               blocker_list_for(user=user, filters={"state": "open"})
+               .filter(assignment__task__owner_unit__path__startswith=own).order_by("raised_at", "id"),
+               kind="blocker"),
         _queue("drafts", "已登记、未交办", "确认承办单位和时限后交办。",
-               task_list_for(user=user, filters={"state": "draft"}).order_by("id"), kind="task",
-               more="/tasks/?state=draft"),
+               task_list_for(user=user, filters={"state": "draft"}).filter(owner_unit__path__startswith=own)
+               .order_by("id"), kind="task", more="/tasks/?state=draft"),
     ]
     counts = light_counts_for(user=user)
     return render(request, "web/workbench/supervisor.html", {
@@ -97,11 +108,14 @@ def unit(request):
     own = {"unit": user.unit_id}
     mine = assignment_list_for(user=user, filters=own)
     own_reports = report_list_for(user=user).filter(assignment__unit_id=user.unit_id)
+    # A report waiting for the unit head holds the next one back (the task page offers none meanwhile).
+    waiting_head = Report.objects.filter(assignment_id=OuterRef("pk"), state="unit_review")
     queues = [
         _queue("sign", "待签收", "一个工作日内签收；不属于本单位职责的，写明理由退办。",
                mine.filter(state="pending").order_by("sign_due", "id"), more=f"/assignments/?unit={user.unit_id}&state=pending"),
         _queue("report", "待反馈", "按时报送工作举措、进展和量化指标；完成后申请办结。",
-               mine.filter(state="in_progress").order_by("next_report_due", "deadline", "id"),
+               mine.filter(state="in_progress").exclude(Exists(waiting_head))
+               .order_by("next_report_due", "deadline", "id"),
                more=f"/assignments/?unit={user.unit_id}&state=in_progress"),
     ]
     if user.has_role(Role.UNIT_HEAD):
