@@ -422,3 +422,309 @@ def test_the_decision_page_costs_a_fixed_number_of_queries(client, cast, frozen,
     with django_assert_max_num_queries(len(few)):
         response = client.get(f"/decisions/{decision.pk}/")
     assert len(response.context["tasks"]) == 20
+
+
+# ---- editing a task ------------------------------------------------------------------------------------
+
+
+def _edit_post(task, **changes) -> dict:
+    data = {
+        "version": task.version,
+        "title": task.title,
+        "requirements": task.requirements,
+        "responsible_leader": task.responsible_leader_id or "",
+        "urgency": task.urgency,
+        "category": task.category,
+    }
+    if task.is_key:
+        data["is_key"] = "on"
+    if task.state == "draft":
+        data["deadline"] = task.deadline.isoformat() if task.deadline else ""
+    data.update(changes)
+    return data
+
+
+def test_it_edits_a_task_and_records_the_change(client, cast, frozen):
+    c = cast
+    task = _draft(c, _decision(c), deadline=D(2026, 6, 30))
+    client.force_login(c.supervisor)
+    response = client.get(f"/tasks/{task.pk}/edit/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<input type="hidden" name="version" value="{task.version}"' in page
+    assert 'value="推进重点项目开工"' in page and 'value="2026-06-30"' in page  # the draft's deadline is editable
+    assert "<dt>牵头单位</dt><dd>州发改委</dd>" in page  # its lead unit, shown, not edited
+    assert 'name="lead_units"' not in page and 'name="cadence"' not in page and 'name="milestone_1_title"' not in page
+
+    response = client.post(f"/tasks/{task.pk}/edit/", _edit_post(
+        task, title="推进全州重点项目集中开工", requirements="6月底前全部开工。", deadline="2026-07-15",
+        responsible_leader=c.leader.pk, urgency="urgent", is_key="on", category="重点项目"))
+    assert response.status_code == 302
+    assert response["Location"] == f"/tasks/{task.pk}/"
+    task.refresh_from_db()
+    assert (task.title, task.requirements, task.deadline, task.responsible_leader, task.urgency, task.is_key,
+            task.category) == ("推进全州重点项目集中开工", "6月底前全部开工。", D(2026, 7, 15), c.leader, "urgent", True,
+                               "重点项目")
+    event = Event.objects.get(verb="task.update", task_id=task.pk)
+    assert event.actor_id == c.supervisor.pk
+    page = client.get(f"/tasks/{task.pk}/edit/").content.decode()
+    assert f"已保存对 {task.code}“推进全州重点项目集中开工”的修改。" in page
+    # A named responsible leader is replaced, not removed: no empty choice is offered.
+    assert "（不指定）" not in page and f'<option value="{c.leader.pk}" selected>' in page
+
+    unchanged = client.post(f"/tasks/{task.pk}/edit/", _edit_post(task), follow=True)
+    assert "内容没有变化，未作修改。" in unchanged.content.decode()
+    assert _events("task.update", task_id=task.pk) == 1
+
+
+def test_it_edits_an_assigned_task_but_not_its_deadline(client, cast, frozen):
+    c = cast
+    task = s.task_assign(actor=c.supervisor, task=_draft(c, _decision(c), deadline=D(2026, 6, 30)))
+    client.force_login(c.supervisor)
+    page = client.get(f"/tasks/{task.pk}/edit/").content.decode()
+    assert 'name="deadline"' not in page
+    assert "交办后完成时限只能通过延期申请调整。" in page and "2026年6月30日" in page
+    response = client.post(f"/tasks/{task.pk}/edit/", _edit_post(task, title="推进重点项目开工（调整）",
+                                                                 deadline="2026-12-31"))
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.title == "推进重点项目开工（调整）" and task.deadline == D(2026, 6, 30)  # a deadline posted is ignored
+
+
+def test_it_refuses_a_stale_edit_and_keeps_the_input(client, cast, frozen):
+    c = cast
+    task = _draft(c, _decision(c))
+    seen = task.version
+    client.force_login(c.supervisor)
+    assert client.get(f"/tasks/{task.pk}/edit/").status_code == 200
+    s.task_update(actor=c.supervisor, task=task, expected_version=seen,  # someone else, meanwhile
+                  title="他人改过的标题")
+    response = client.post(f"/tasks/{task.pk}/edit/", _edit_post(task, version=seen, title="我填写的标题",
+                                                                 requirements="我填写的要求"))
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "该记录已被他人修改，请刷新后重试。" in page
+    assert 'value="我填写的标题"' in page and "我填写的要求" in page  # the input is kept
+    assert "他人修改后的当前内容" in page and "他人改过的标题" in page
+    task.refresh_from_db()
+    assert task.title == "他人改过的标题"
+    assert _events("task.update", task_id=task.pk) == 1  # only the other person's change
+    # The page now carries the version it showed: saving again, knowingly, lands.
+    assert f'<input type="hidden" name="version" value="{task.version}"' in page
+    again = client.post(f"/tasks/{task.pk}/edit/", _edit_post(task, title="我填写的标题"))
+    assert again.status_code == 302
+    assert Task.objects.get(pk=task.pk).title == "我填写的标题"
+
+
+def test_it_puts_edit_errors_beside_their_fields(client, cast, frozen):
+    c = cast
+    task = _draft(c, _decision(c))
+    client.force_login(c.supervisor)
+    response = client.post(f"/tasks/{task.pk}/edit/", _edit_post(task, title=" "))
+    assert response.status_code == 400
+    assert _field_error(response.content.decode(), "id_title") == "请填写督办事项。"
+    page = client.post(f"/tasks/{task.pk}/edit/", _edit_post(task, deadline="2026-05-29")).content.decode()
+    assert _field_error(page, "id_deadline") == "完成时限不能早于今天。"  # from the service
+    page = client.post(f"/tasks/{task.pk}/edit/", _edit_post(task, version="x")).content.decode()
+    assert "页面已过期，请刷新后重试。" in page
+    assert Task.objects.get(pk=task.pk).title == "推进重点项目开工"
+    assert _events("task.update") == 0
+
+
+def test_it_refuses_the_edit_to_others(client, cast, frozen):
+    c = cast
+    task = s.task_assign(actor=c.supervisor, task=_draft(c, _decision(c)))
+    client.force_login(c.drc_liaison)  # sees the task assigned to the unit, but does not supervise it
+    response = client.get(f"/tasks/{task.pk}/edit/")
+    assert response.status_code == 403
+    assert "只有督办该事项的督查室督查员可以修改督办事项。" in response.content.decode()
+    assert client.post(f"/tasks/{task.pk}/edit/", _edit_post(task, title="越权修改")).status_code == 403
+
+    client.force_login(c.other_supervisor)  # another county's supervisor does not see it at all
+    assert client.get(f"/tasks/{task.pk}/edit/").status_code == 404
+    assert client.post(f"/tasks/{task.pk}/edit/", _edit_post(task, title="越权修改")).status_code == 404
+
+    client.force_login(c.county_supervisor)  # a county below cannot edit the prefecture's task either
+    assert client.get(f"/tasks/{task.pk}/edit/").status_code == 404
+
+    client.force_login(c.supervisor)
+    s.task_cancel(actor=c.supervisor, task=task, reason="决策调整")
+    response = client.get(f"/tasks/{task.pk}/edit/")
+    assert response.status_code == 403 and "已销号或已撤销的事项不能修改。" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).title == "推进重点项目开工"
+    assert _events("task.update") == 0
+
+
+# ---- 层层分解: a county decomposes what the prefecture assigned to it -----------------------------------------
+
+
+def _received(c, sign=True) -> Assignment:
+    """A prefecture task assigned to 甲县 (and, unless told, signed for by its liaison)."""
+    task = _draft(c, _decision(c), "全州重点项目集中开工", leads=[c.county], deadline=D(2026, 6, 30),
+                  requirements="6月底前全部开工，每月报送投资完成情况。")
+    s.task_assign(actor=c.supervisor, task=task)
+    received = Assignment.objects.get(task=task, unit=c.county)
+    if sign:
+        received = s.assignment_sign(actor=c.county_liaison, assignment=received)
+    return received
+
+
+def _decompose_post(c, **changes) -> dict:
+    data = {
+        "title": "城关镇重点项目开工",
+        "requirements": "6月20日前开工，附开工照片和手续。",
+        "lead_units": [c.township.pk],
+        "other_units": [],
+        "deadline": "2026-06-20",
+        "cadence": "none",
+        "report_day": "",
+        "responsible_leader": "",
+        "urgency": "normal",
+        "category": "",
+        "then": "assign",
+    }
+    data.update(changes)
+    return data
+
+
+def test_it_decomposes_a_received_assignment_and_assigns_the_sub_task(client, cast, frozen):
+    c = cast
+    received = _received(c)
+    url = f"/assignments/{received.pk}/decompose/"
+    client.force_login(c.county_supervisor)
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "全州重点项目集中开工" in page and "6月底前全部开工，每月报送投资完成情况。" in page
+    assert "2026年6月30日" in page  # the received deadline
+    assert 'value="2026-06-30" max="2026-06-30"' in page  # the sub-task's deadline starts at it
+    select = re.search(r'<select name="lead_units"[^>]*multiple[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert sorted(int(v) for v in re.findall(r'<option value="(\d+)"', select)) == sorted(
+        [c.county_drc.pk, c.township.pk])  # only the units below 甲县
+    assert "保存并交办" in page and "保存为草稿" in page and "尚未分解事项" in page
+
+    response = client.post(url, _decompose_post(c, other_units=[c.county_drc.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}#subtasks"
+    sub = Task.objects.get(parent_assignment=received)
+    assert (sub.state, sub.parent_id, sub.decision_id, sub.owner_unit, sub.deadline) == (
+        "assigned", received.task_id, received.task.decision_id, c.county, D(2026, 6, 20))
+    assert {(a.unit_id, a.role, a.state) for a in Assignment.objects.filter(task=sub)} == {
+        (c.township.pk, "lead", "pending"), (c.county_drc.pk, "cooperate", "pending")}
+    assert _events("task.create", task_id=sub.pk) == 1 and _events("task.assign", task_id=sub.pk) == 1
+
+    page = client.get(url).content.decode()
+    assert f"已分解并交办 {sub.code}“城关镇重点项目开工”" in page
+    assert f'<a href="/tasks/{sub.pk}/">城关镇重点项目开工</a>' in page
+    assert "<td>甲县城关镇</td>" in page and "2026年6月20日" in page and "已交办" in page
+
+
+def test_it_saves_a_sub_task_as_a_draft_and_assigns_it_from_its_row(client, cast, frozen):
+    c = cast
+    received = _received(c)
+    url = f"/assignments/{received.pk}/decompose/"
+    client.force_login(c.county_supervisor)
+    response = client.post(url, _decompose_post(c, then="draft", deadline=""), follow=True)
+    sub = Task.objects.get(parent_assignment=received)
+    assert sub.state == "draft" and sub.deadline == D(2026, 6, 30)  # left empty: the received deadline
+    assert not Assignment.objects.filter(task=sub).exists()
+    page = response.content.decode()
+    assert f"已保存分解事项 {sub.code}“城关镇重点项目开工”（草稿）" in page
+    assert f'aria-label="交办 {sub.code}"' in page and f'href="/tasks/{sub.pk}/edit/"' in page
+
+    response = client.post(url, {"assign": sub.pk, "version": sub.version}, follow=True)
+    assert f"已交办 {sub.code}“城关镇重点项目开工”" in response.content.decode()
+    assert Task.objects.get(pk=sub.pk).state == "assigned"
+    assert Assignment.objects.get(task=sub).unit == c.township
+    again = client.post(url, {"assign": sub.pk}, follow=True)
+    assert "该事项已交办或不存在。" in again.content.decode()
+
+
+def test_it_refuses_a_sub_task_due_after_the_received_deadline(client, cast, frozen):
+    c = cast
+    received = _received(c)
+    client.force_login(c.county_supervisor)
+    url = f"/assignments/{received.pk}/decompose/"
+    response = client.post(url, _decompose_post(c, deadline="2026-07-10"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert _field_error(page, "id_deadline") == "分解事项的时限不能晚于上级交办的时限。"
+    assert 'value="城关镇重点项目开工"' in page  # the input is kept
+    page = client.post(url, _decompose_post(c, lead_units=[c.pref_drc.pk])).content.decode()
+    assert _field_error(page, "id_lead_units") == "所选单位不是本单位的下级单位，或已停用。"
+    assert not Task.objects.filter(parent_assignment=received).exists()
+    assert Task.objects.count() == 1 and _events("task.create") == 1  # only the prefecture's own task
+
+
+def test_it_refuses_to_decompose_an_unsigned_assignment(client, cast, frozen):
+    c = cast
+    received = _received(c, sign=False)
+    url = f"/assignments/{received.pk}/decompose/"
+    client.force_login(c.county_supervisor)
+    page = client.get(url).content.decode()
+    assert "请先签收上级交办的事项，再进行分解。" in page
+    assert 'name="lead_units"' not in page  # no form to fill in vain
+    response = client.post(url, _decompose_post(c))
+    assert response.status_code == 400
+    assert "请先签收上级交办的事项，再进行分解。" in response.content.decode()  # the service's word
+    assert not Task.objects.filter(parent_assignment=received).exists()
+    assert _events("task.create") == 1
+
+
+def test_it_lets_only_the_receiving_units_supervisor_decompose(client, cast, frozen):
+    c = cast
+    received = _received(c)
+    url = f"/assignments/{received.pk}/decompose/"
+    for someone in (c.county_liaison, c.supervisor):  # the unit's liaison; the prefecture that assigned it
+        client.force_login(someone)
+        response = client.get(url)
+        assert response.status_code == 403, someone
+        assert "只有承办单位的督查员可以分解本单位承办的事项。" in response.content.decode()
+        assert client.post(url, _decompose_post(c)).status_code == 403
+    client.force_login(c.other_supervisor)  # 乙县 does not see 甲县's assignment
+    assert client.get(url).status_code == 404
+    assert client.post(url, _decompose_post(c)).status_code == 404
+    assert not Task.objects.filter(parent_assignment=received).exists()
+
+
+# ---- a fixed number of queries on the edit and decompose pages ---------------------------------------
+
+
+def test_the_edit_page_costs_a_fixed_number_of_queries(client, cast, frozen, django_assert_max_num_queries):
+    c = cast
+    decision = _decision(c)
+    task = s.task_assign(actor=c.supervisor, task=_draft(c, decision, leads=[c.pref_drc]))
+    client.force_login(c.supervisor)
+    client.get(f"/tasks/{task.pk}/edit/")
+    with django_assert_max_num_queries(25) as few:
+        assert client.get(f"/tasks/{task.pk}/edit/").status_code == 200
+    many = s.task_assign(actor=c.supervisor, task=_draft(
+        c, decision, "多单位事项", leads=[c.pref_drc, c.county, c.other_county],
+        cooperating_unit_ids=[c.pref_finance.pk, c.township.pk, c.other_drc.pk]))
+    for n in range(10):
+        _draft(c, decision, f"事项{n}")
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(f"/tasks/{many.pk}/edit/")
+    assert len(response.context["lead_units"]) == 3 and len(response.context["other_units"]) == 3
+
+
+def test_the_decompose_page_costs_a_fixed_number_of_queries(client, cast, frozen, django_assert_max_num_queries):
+    c = cast
+    received = _received(c)
+    for n in range(2):
+        s.task_create(actor=c.county_supervisor, decision=received.task.decision, parent_assignment=received,
+                      title=f"分解事项{n}", lead_unit_ids=[c.township.pk])
+    url = f"/assignments/{received.pk}/decompose/"
+    client.force_login(c.county_supervisor)
+    client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(url).status_code == 200
+    for n in range(2, 20):
+        sub = s.task_create(actor=c.county_supervisor, decision=received.task.decision, parent_assignment=received,
+                            title=f"分解事项{n}", lead_unit_ids=[c.township.pk] if n % 3 else [c.township.pk, c.county_drc.pk],
+                            cooperating_unit_ids=[c.county_drc.pk] if n % 3 else [])
+        if n % 2:
+            s.task_assign(actor=c.county_supervisor, task=sub)
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+    assert len(response.context["subtasks"]) == 20

@@ -407,3 +407,18 @@ def test_pages_stay_out_of_caches_and_send_an_expired_htmx_request_to_sign_in(cl
     client.logout()
     response = client.get("/tasks/?q=x", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/tasks/"})
     assert response.status_code == 200 and response["HX-Redirect"].startswith("/login/?next=")
+
+
+def test_the_page_links_editing_and_decomposing_to_those_who_may(client, cast, frozen):
+    c = cast
+    task = _task(c, lead_unit_ids=[c.county.pk], cooperating_unit_ids=[])
+    county = Assignment.objects.get(task=task)
+    client.force_login(c.supervisor)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert f'href="/tasks/{task.pk}/edit/"' in page and "/decompose/" not in page
+    client.force_login(c.county_supervisor)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "/edit/" not in page and "/decompose/" not in page  # not signed yet
+    s.assignment_sign(actor=c.county_liaison, assignment=county)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert f'href="/assignments/{county.pk}/decompose/"' in page

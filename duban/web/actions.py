@@ -312,5 +312,16 @@ def milestone_actions(user, task, milestone, assignments) -> list[str]:
     return ["complete"] if lead_here or supervises(user, task) else []
 
 
+def edits(user, task) -> bool:
+    """修改事项 (its own page): the task's supervisors, until it is closed or cancelled."""
+    return supervises(user, task) and task.state not in (TaskState.CLOSED, TaskState.CANCELLED)
+
+
+def decomposes(user, a) -> bool:
+    """层层分解 (its own page): a supervisor of the unit that signed the assignment passes it on below."""
+    return (user.has_role(Role.SUPERVISOR) and user.unit_id == a.unit_id
+            and a.state == AssignmentState.IN_PROGRESS)
+
+
 def leader_choices(user) -> list[tuple[int, str]]:
     return [(p.pk, f"{p.full_name}（{p.unit.display_name}）") for p in leader_above_list_for(user=user)[:50]]

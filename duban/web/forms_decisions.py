@@ -1,4 +1,5 @@
-"""The forms of 登记交办: register a decision, and add a task to it with its units, milestones and targets.
+"""The forms of 登记交办: register a decision, add a task to it with its units, milestones and targets, edit a
+task's wording, and decompose an assignment a unit received into sub-tasks for the units below it (层层分解).
 
 The forms check what a person typed; the rules of the domain (scope, dates, units) stay in the services,
 whose errors are put beside the field they concern (see TASK_ERROR_FIELDS).
@@ -12,6 +13,7 @@ from duban.org.selectors import person_list_for, unit_list_for
 from duban.supervision.models import Cadence, DecisionKind, Urgency
 
 MILESTONE_ROWS = 5
+STALE_PAGE = "页面已过期，请刷新后重试。"
 TARGET_ROWS = 3
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,6 +38,21 @@ TASK_ERROR_FIELDS = {
     "task_deadline_past": "deadline",
     "task_cadence_invalid": "cadence",
     "task_report_day_invalid": "report_day",
+    "task_urgency_invalid": "urgency",
+}
+
+# 层层分解: the same form, and the service's cascade rules beside the field they concern.
+DECOMPOSE_ERROR_FIELDS = {
+    **TASK_ERROR_FIELDS,
+    "cascade_deadline_late": "deadline",
+}
+
+TASK_EDIT_ERROR_FIELDS = {
+    "task_title_required": "title",
+    "task_title_required_too_long": "title",
+    "task_leader_invalid": "responsible_leader",
+    "task_deadline_past": "deadline",
+    "task_deadline_locked": "deadline",
     "task_urgency_invalid": "urgency",
 }
 
@@ -105,32 +122,15 @@ def leaders_in_scope(user):
     return person_list_for(user=user, filters={"role": Role.LEADER}).order_by("unit__path", "id")
 
 
-class TaskForm(forms.Form):
+class TaskWordingForm(forms.Form):
+    """What a task says and how it is flagged: the fields a task is created with and later edited."""
+
     title = forms.CharField(label="事项", max_length=300, error_messages=_required("请填写督办事项。"),
                             widget=forms.TextInput(attrs={"placeholder": "如：6月底前完成全州重点项目集中开工"}))
     requirements = forms.CharField(label="工作要求", required=False, widget=forms.Textarea(attrs={"rows": 4}),
                                    help_text="写明要做到什么、以什么为准，承办单位据此报送进展。")
-    lead_units = UnitTreeChoices(
-        label="牵头单位", queryset=None, widget=forms.SelectMultiple(attrs={"size": 8}),
-        error_messages={"required": "请至少指定一个牵头单位。",
-                        "invalid_choice": "所选单位不在本单位的交办范围内，或已停用。",
-                        "invalid_pk_value": "所选单位无效。"},
-        help_text="至少一个。")
-    other_units = UnitTreeChoices(
-        label="配合单位", queryset=None, required=False, widget=forms.SelectMultiple(attrs={"size": 8}),
-        error_messages={"invalid_choice": "所选单位不在本单位的交办范围内，或已停用。",
-                        "invalid_pk_value": "所选单位无效。"},
-        help_text="可不选。同一单位不能既牵头又配合。")
     deadline = forms.DateField(label="完成时限", required=False, widget=DATE_INPUT, error_messages=DATE_ERRORS,
                                help_text="留空则交办时按决策类型的默认时限（工作日）计算；长期事项可改填报送周期。")
-    cadence = forms.ChoiceField(label="报送周期", choices=Cadence.choices, initial=Cadence.NONE,
-                                error_messages={"invalid_choice": "报送周期无效。"},
-                                help_text="长期、持续性事项按周期报送进展。")
-    report_day = forms.IntegerField(label="每期报送日", required=False, min_value=1, max_value=28,
-                                    error_messages={"invalid": "请填写1至28之间的整数。",
-                                                    "min_value": "每期报送日应在1日至28日之间。",
-                                                    "max_value": "每期报送日应在1日至28日之间。"},
-                                    help_text="每月或每季度的第几日前报送（1—28），不填为5日；遇节假日顺延。")
     responsible_leader = LeaderChoice(label="责任领导", queryset=None, required=False, empty_label="（不指定）",
                                       error_messages={"invalid_choice": "责任领导必须是本单位范围内具有领导角色的人员。"})
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL,
@@ -142,6 +142,32 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["responsible_leader"].queryset = leaders_in_scope(user)
+
+
+class TaskForm(TaskWordingForm):
+    lead_units = UnitTreeChoices(
+        label="牵头单位", queryset=None, widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"required": "请至少指定一个牵头单位。",
+                        "invalid_choice": "所选单位不在本单位的交办范围内，或已停用。",
+                        "invalid_pk_value": "所选单位无效。"},
+        help_text="至少一个。")
+    other_units = UnitTreeChoices(
+        label="配合单位", queryset=None, required=False, widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"invalid_choice": "所选单位不在本单位的交办范围内，或已停用。",
+                        "invalid_pk_value": "所选单位无效。"},
+        help_text="可不选。同一单位不能既牵头又配合。")
+    cadence = forms.ChoiceField(label="报送周期", choices=Cadence.choices, initial=Cadence.NONE,
+                                error_messages={"invalid_choice": "报送周期无效。"},
+                                help_text="长期、持续性事项按周期报送进展。")
+    report_day = forms.IntegerField(label="每期报送日", required=False, min_value=1, max_value=28,
+                                    error_messages={"invalid": "请填写1至28之间的整数。",
+                                                    "min_value": "每期报送日应在1日至28日之间。",
+                                                    "max_value": "每期报送日应在1日至28日之间。"},
+                                    help_text="每月或每季度的第几日前报送（1—28），不填为5日；遇节假日顺延。")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
         units = units_in_scope(user)
         base_depth = user.unit.path.strip("/").count("/") if user.unit_id else 0
         choices = None
@@ -153,7 +179,6 @@ class TaskForm(forms.Form):
             if choices is None:
                 choices = [(unit.pk, field.label_from_instance(unit)) for unit in units]
             field.widget.choices = choices
-        self.fields["responsible_leader"].queryset = leaders_in_scope(user)
         for i in range(1, MILESTONE_ROWS + 1):
             self.fields[f"milestone_{i}_title"] = forms.CharField(label=f"节点{i}名称", max_length=200, required=False)
             self.fields[f"milestone_{i}_due"] = forms.DateField(label=f"节点{i}时限", required=False,
@@ -228,3 +253,75 @@ class TaskForm(forms.Form):
                 rows.append({"name": name, "measure": measure,
                              "baseline": baseline if baseline is not None else 0, "target": target})
         return rows
+
+
+class DecomposeForm(TaskForm):
+    """层层分解: a sub-task of an assignment the unit received, for units below it, due no later than it."""
+
+    def __init__(self, *args, user, received, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.deadline_max = received.deadline
+        field = self.fields["deadline"]
+        if received.deadline is not None:
+            field.initial = received.deadline
+            field.help_text = (f"默认为上级交办的时限（{received.deadline.year}年{received.deadline.month}月"
+                               f"{received.deadline.day}日），不能晚于该时限。")
+        else:
+            field.help_text = "上级交办的事项按周期报送；分解事项可填写完成时限，或改填报送周期。"
+        for name in ("lead_units", "other_units"):
+            self.fields[name].error_messages["invalid_choice"] = "所选单位不是本单位的下级单位，或已停用。"
+        self.fields["lead_units"].help_text = "至少一个，从本单位的下级单位中选择。"
+
+
+class TaskEditForm(TaskWordingForm):
+    """Edit what a task says. The version the person saw goes back with the form: a stale save is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, user, task, **kwargs):
+        initial = {
+            "version": task.version,
+            "title": task.title,
+            "requirements": task.requirements,
+            "deadline": task.deadline,
+            "responsible_leader": task.responsible_leader_id,
+            "urgency": task.urgency,
+            "is_key": task.is_key,
+            "category": task.category,
+        }
+        super().__init__(*args, user=user, initial=initial, **kwargs)
+        self.task = task
+        if task.state == "draft":
+            self.fields["deadline"].help_text = ("草稿可调整完成时限；留空则不改动。交办后完成时限只能通过延期申请调整。")
+        else:
+            # Deadlines of assigned work move only through extensions (延期申请).
+            del self.fields["deadline"]
+        leader = self.fields["responsible_leader"]
+        if task.responsible_leader_id is not None:
+            # A named responsible leader may be replaced, not removed.
+            leader.required = True
+            leader.empty_label = None
+            leader.error_messages["required"] = "请选择责任领导。"
+            leader.help_text = "已指定的责任领导可以更换，不能取消。"
+
+    def _clean_fields(self):
+        super()._clean_fields()
+        # The hidden version cannot be corrected beside a field: say so at the top of the form.
+        if "version" in self.errors:
+            del self.errors["version"]
+            self.add_error(None, STALE_PAGE)
+
+    def changes(self) -> dict:
+        """The values to hand to task_update (None means: leave as is)."""
+        data = self.cleaned_data
+        values = {
+            "title": data["title"],
+            "requirements": data["requirements"],
+            "category": data["category"],
+            "urgency": data["urgency"],
+            "is_key": data["is_key"],
+            "responsible_leader": data["responsible_leader"],
+        }
+        if "deadline" in self.fields:
+            values["deadline"] = data["deadline"]
+        return values

@@ -1,4 +1,5 @@
-"""登记交办: a supervisor registers a decision, decomposes it into tasks and assigns them (交办).
+"""登记交办: a supervisor registers a decision, decomposes it into tasks and assigns them (交办), edits a task's
+wording, and decomposes an assignment the unit received into sub-tasks for the units below it (层层分解).
 
 Also the two small fragments the task form uses: the unit search of the unit picker, and what a date
 is on the working-day calendar.
@@ -14,22 +15,29 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from duban.core import clock
-from duban.core.errors import DomainError
+from duban.core.errors import Conflict, DomainError
 from duban.org.models import Role
 from duban.supervision import services as s
 from duban.supervision.access import in_subtree
-from duban.supervision.models import AssignmentRole, DecisionKind, TaskPlan, TaskState
+from duban.supervision.models import AssignmentRole, AssignmentState, DecisionKind, TaskPlan, TaskState
 from duban.supervision.selectors import (
+    assignment_get_for,
     assignment_list_for,
     decision_get_for,
     decision_list_for,
+    task_get_for,
     task_list_for,
 )
 from duban.supervision.selectors.scope import LIVE_ASSIGNMENT
+from duban.web.actions import supervises
 from duban.web.forms_decisions import (
     DECISION_ERROR_FIELDS,
+    DECOMPOSE_ERROR_FIELDS,
+    TASK_EDIT_ERROR_FIELDS,
     TASK_ERROR_FIELDS,
     DecisionForm,
+    DecomposeForm,
+    TaskEditForm,
     TaskForm,
     units_in_scope,
 )
@@ -37,6 +45,10 @@ from duban.web.views.common import business_page, error_into_form, is_htmx, page
 from duban.workdays.store import get_calendar
 
 ONLY_SUPERVISORS = "只有督查员可以登记决策部署和督办事项。"
+ONLY_TASK_SUPERVISORS = "只有督办该事项的督查室督查员可以修改督办事项。"
+NOT_EDITABLE = "已销号或已撤销的事项不能修改。"
+ONLY_UNIT_SUPERVISORS = "只有承办单位的督查员可以分解本单位承办的事项。"
+NOT_SIGNED = "请先签收上级交办的事项，再进行分解。"
 WEEKDAYS = "一二三四五六日"
 UNIT_SEARCH_LIMIT = 20
 
@@ -120,16 +132,21 @@ def decision_new(request):
 
 def _tasks_of(user, decision) -> list:
     """The tasks of a decision the person may see, each with its lead units, in a fixed number of queries."""
+    return _with_units(user, task_list_for(user=user, filters={"decision": decision.pk}),
+                       assignment_list_for(user=user, filters={"decision": decision.pk}))
+
+
+def _with_units(user, tasks, assignments) -> list:
+    """Scoped `tasks`, each with its lead and cooperating units, read from the scoped `assignments` of those
+    tasks (or, for a draft, from its plan): three queries, however many tasks."""
     tasks = list(
-        task_list_for(user=user, filters={"decision": decision.pk})
-        .prefetch_related(Prefetch("plan", queryset=TaskPlan.objects.select_related("unit").order_by("id")))
+        tasks.prefetch_related(Prefetch("plan", queryset=TaskPlan.objects.select_related("unit").order_by("id")))
         .order_by("id")
     )
     # Assigned work: the lead units are the live lead assignments (a reassignment changes them).
     leads: dict[int, list] = {}
     cooperating: dict[int, list] = {}
-    for a in (assignment_list_for(user=user, filters={"decision": decision.pk})
-              .filter(LIVE_ASSIGNMENT).order_by("id")):
+    for a in assignments.filter(LIVE_ASSIGNMENT).order_by("id"):
         (leads if a.role == AssignmentRole.LEAD else cooperating).setdefault(a.task_id, []).append(a.unit)
     for task in tasks:
         plan = list(task.plan.all())
@@ -266,6 +283,173 @@ def decision_assign(request, pk: int):
     return back
 
 
+# ---- editing a task ---------------------------------------------------------------------------------
+
+
+@business_page
+@require_http_methods(["GET", "POST"])
+def task_edit(request, pk: int):
+    """修改督办事项: what task_update allows (wording, flags, the leader; a draft's deadline), against the
+    version the person saw."""
+    user = request.user
+    task = task_get_for(user=user, id=pk)
+    if not supervises(user, task):
+        return _forbidden(request, ONLY_TASK_SUPERVISORS)
+    if task.state in (TaskState.CLOSED, TaskState.CANCELLED):
+        return _forbidden(request, NOT_EDITABLE)
+    if request.method == "GET":
+        return _edit_page(request, task, TaskEditForm(user=user, task=task))
+    form = TaskEditForm(request.POST, user=user, task=task)
+    conflict = False
+    if form.is_valid():
+        seen = form.cleaned_data["version"]
+        try:
+            saved = s.task_update(actor=user, task=task, expected_version=seen, **form.changes())
+        except Conflict as error:
+            form.add_error(None, error.message)
+            conflict = True
+        except DomainError as error:
+            error_into_form(form, error, TASK_EDIT_ERROR_FIELDS)
+        else:
+            if saved.version == seen:
+                messages.info(request, f"{task.code}“{task.title}”的内容没有变化，未作修改。")
+            else:
+                messages.success(request, f"已保存对 {saved.code}“{saved.title}”的修改。")
+            return redirect("web:task", pk=task.pk)
+    if conflict:
+        # The person's input stays; the page shows what was saved meanwhile, and a second save — made knowing
+        # it — goes against the version shown now.
+        data = request.POST.copy()
+        data["version"] = str(task.version)
+        form.data = data
+    return _edit_page(request, task, form, conflict=conflict, status=409 if conflict else 400)
+
+
+def _edit_page(request, task, form, conflict=False, status=200):
+    user = request.user
+    row = _with_units(user, task_list_for(user=user).filter(pk=task.pk),
+                      assignment_list_for(user=user, filters={"task": task.pk}))
+    deadline_day = None
+    if "deadline" in form.fields:
+        chosen = _parse_date(form.data.get("deadline")) if form.is_bound else task.deadline
+        deadline_day = day_facts(chosen) if chosen else None
+    context = {
+        "task": task,
+        "form": form,
+        "lead_units": row[0].lead_units if row else [],
+        "other_units": row[0].other_units if row else [],
+        "conflict": conflict,
+        "edits_deadline": "deadline" in form.fields,
+        "deadline_day": deadline_day,
+    }
+    return render(request, "web/decisions/task_edit.html", context, status=status)
+
+
+# ---- 层层分解: decomposing an assignment the unit received ------------------------------------------
+
+
+def _decomposes(user, received) -> bool:
+    """A supervisor of the very unit that received the assignment (not a unit above it)."""
+    return Role.SUPERVISOR in user.roles and user.unit_id is not None and user.unit_id == received.unit_id
+
+
+@business_page
+@require_http_methods(["GET", "POST"])
+def assignment_decompose(request, pk: int):
+    """层层分解: the received task, the form for a sub-task to the units below, and the sub-tasks made so far."""
+    user = request.user
+    received = assignment_get_for(user=user, id=pk)
+    if not _decomposes(user, received):
+        return _forbidden(request, ONLY_UNIT_SUPERVISORS)
+    if request.method == "GET":
+        return _decompose_page(request, received, DecomposeForm(user=user, received=received))
+    if "assign" in request.POST:
+        return _assign_subtask(request, received)
+    form = DecomposeForm(request.POST, user=user, received=received)
+    assign = request.POST.get("then") == "assign"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():  # 保存并交办: both or neither
+                task = s.task_create(
+                    actor=user, decision=received.task.decision, parent_assignment=received, title=data["title"],
+                    requirements=data["requirements"], lead_unit_ids=[u.pk for u in data["lead_units"]],
+                    cooperating_unit_ids=[u.pk for u in data["other_units"]], deadline=data["deadline"],
+                    cadence=data["cadence"], report_day=data["report_day"],
+                    responsible_leader=data["responsible_leader"], urgency=data["urgency"], is_key=data["is_key"],
+                    category=data["category"].strip(), milestones=form.milestones, targets=form.targets)
+                if assign:
+                    task = s.task_assign(actor=user, task=task)
+        except DomainError as error:
+            error_into_form(form, error, DECOMPOSE_ERROR_FIELDS)
+        else:
+            if assign:
+                messages.success(request, f"已分解并交办 {task.code}“{task.title}”，各承办单位须在1个工作日内签收。")
+            else:
+                messages.success(request, f"已保存分解事项 {task.code}“{task.title}”（草稿），核对无误后请交办。")
+            return redirect(_decompose_url(received) + "#subtasks")
+    return _decompose_page(request, received, form, status=400)
+
+
+def _decompose_url(received) -> str:
+    return reverse("web:assignment_decompose", kwargs={"pk": received.pk})
+
+
+def _subtasks(user, received) -> list:
+    """The sub-tasks made from this assignment, with their units, in a fixed number of queries."""
+    return _with_units(
+        user,
+        task_list_for(user=user, filters={"parent": received.task_id}).filter(parent_assignment=received),
+        assignment_list_for(user=user).filter(task__parent_assignment=received),
+    )
+
+
+def _assign_subtask(request, received):
+    """交办 one draft sub-task from its row, against the version the row showed."""
+    back = redirect(_decompose_url(received) + "#subtasks")
+    one, version = request.POST.get("assign", "").strip(), request.POST.get("version", "").strip()
+    if not one.isdigit() or (version and not version.isdigit()):
+        messages.error(request, "要交办的事项无效。")
+        return back
+    draft = (task_list_for(user=request.user, filters={"parent": received.task_id, "state": TaskState.DRAFT})
+             .filter(parent_assignment=received, pk=int(one)).first())
+    if draft is None:
+        messages.error(request, "该事项已交办或不存在。")
+        return back
+    try:
+        s.task_assign(actor=request.user, task=draft, expected_version=int(version) if version else None)
+    except DomainError as error:
+        messages.error(request, f"{draft.code}“{draft.title}”：{error.message}未交办。")
+        return back
+    messages.success(request, f"已交办 {draft.code}“{draft.title}”，各承办单位须在1个工作日内签收。")
+    return back
+
+
+def _decompose_page(request, received, form, status=200):
+    user = request.user
+    signed = received.state == AssignmentState.IN_PROGRESS
+    refusal = ""
+    if not signed:
+        refusal = NOT_SIGNED if received.state == AssignmentState.PENDING else (
+            f"本单位承办的这项工作当前为“{received.get_state_display()}”，不能再分解。")
+    if form.is_bound:
+        chosen = _parse_date(form.data.get("deadline"))
+    else:
+        chosen = form.fields["deadline"].initial
+    context = {
+        "received": received,
+        "task": received.task,
+        "form": form,
+        # A refused POST keeps its input and shows the service's reason; a GET says why before any typing.
+        "show_form": signed or form.is_bound,
+        "refusal": refusal,
+        "subtasks": _subtasks(user, received),
+        "deadline_day": day_facts(chosen) if chosen else None,
+        "deadline_max": form.deadline_max,
+    }
+    return render(request, "web/decisions/decompose.html", context, status=status)
+
+
 # ---- the fragments the task form loads ------------------------------------------------------------
 
 
@@ -305,4 +489,6 @@ urlpatterns = [
     path("decisions/<int:pk>/assign/", decision_assign, name="decision_assign"),
     path("units/search/", unit_search, name="unit_search"),
     path("calendar/day/", calendar_day, name="calendar_day"),
+    path("tasks/<int:pk>/edit/", task_edit, name="task_edit"),
+    path("assignments/<int:pk>/decompose/", assignment_decompose, name="assignment_decompose"),
 ]

@@ -181,6 +181,7 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
     today = clock.today()
     for a in assignments:
         a.state_text = state_label("assignment", a.state, user)
+        a.may_decompose = act.decomposes(user, a)
         a.offered = _offer(page, "assignment", a,
                            act.assignment_actions(user, task, a, a.pk in waiting_unit, a.pk in pending_ext), failed)
         a.days_left = (calendar.workdays_between(today, a.deadline)
@@ -218,6 +219,7 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
         "max_bytes": EVIDENCE_MAX_BYTES,
         "allowed": ",".join(ALLOWED_SUFFIXES),
         "failed_shown": page.failed_shown,
+        "may_edit": act.edits(user, task),
         "any_action": bool(task.offered or any(x.offered for x in [*assignments, *reports, *extensions,
                                                                       *blockers, *milestones])),
     }
