@@ -19,7 +19,7 @@ CHROMIUM = os.environ.get("DUBAN_CHROMIUM", "/usr/bin/chromium")
 # chromium's sandbox cannot start.
 CHROMIUM_ARGS = ["--no-sandbox"] * (os.geteuid() == 0) + ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-default-apps", "--disable-extensions"]
+                 "--disable-default-apps", "--disable-extensions", "--lang=zh-CN"]
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 SCREENS = os.environ.get("DUBAN_SCREENS")  # where `make screens` wants the pictures

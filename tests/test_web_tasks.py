@@ -192,11 +192,15 @@ def test_the_page_costs_a_fixed_number_of_queries(client, cast, frozen, django_a
     small = _task(c, title="小")
     big = _task(c, title="大", lead_unit_ids=[c.pref_drc.pk, c.county.pk, c.other_county.pk],
                 cooperating_unit_ids=[c.pref_finance.pk, c.county_drc.pk, c.township.pk])
-    liaisons = {c.pref_drc.pk: c.drc_liaison, c.pref_finance.pk: c.finance_liaison, c.county.pk: c.county_liaison,
-                c.county_drc.pk: c.county_drc_liaison}
-    for a in Assignment.objects.filter(task__in=[small, big], unit_id__in=liaisons):
-        s.assignment_sign(actor=liaisons[a.unit_id], assignment=a)
-        s.report_submit(actor=liaisons[a.unit_id], assignment=a, text="进展", progress=20)
+    heads = {c.pref_drc.pk: c.drc_head, c.pref_finance.pk: c.finance_head, c.county.pk: c.county_head,
+             c.county_drc.pk: c.county_drc_head}
+    for a in Assignment.objects.filter(task__in=[small, big], unit_id__in=heads):
+        head = heads[a.unit_id]
+        s.assignment_sign(actor=head, assignment=a)
+        # released reports with evidence, a blocker and an extension request: every section has rows
+        s.report_submit(actor=head, assignment=a, text="进展", progress=20, blockers=["资金未到位"],
+                        files=[("照片.pdf", b"%PDF-1.4 a"), ("台账.xlsx", b"PK-sheet")])
+        s.extension_request(actor=head, assignment=a, reason="汛期停工", requested_deadline=dt.date(2026, 9, 30))
     client.force_login(c.supervisor)
     client.get(f"/tasks/{small.pk}/")
     with django_assert_max_num_queries(30) as small_queries:
