@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "duban.escalation",
     "duban.demo",
     "duban.api",
+    "duban.ledger",
     "duban.web",
 ]
 

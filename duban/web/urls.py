@@ -1,6 +1,6 @@
 """The pages. Each view module declares its own routes."""
 
-from duban.web.views import dashboard, decisions, home, inbox, lists, tasks, workbench
+from duban.web.views import dashboard, decisions, home, inbox, ledger, lists, tasks, workbench
 
 app_name = "web"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *inbox.urlpatterns,
     *decisions.urlpatterns,
+    *ledger.urlpatterns,
 ]
