@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web screens browser lint install clean
+.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web screens browser docs-tools bulletin-screen lint install clean
 VENDOR := duban/static/vendor/.stamp
 
 $(BIN)/duban: pyproject.toml
@@ -42,6 +42,14 @@ bench: install
 # The escalation sweep on the province data set and delivering its outbox, next to their limits (docs/bench.md).
 bench-sweep: install
 	@bash scripts/bench-sweep.sh
+
+# LibreOffice, poppler and the CJK fonts, for bulletins as PDF and their pictures (as root; .ci/run does it).
+docs-tools:
+	@bash scripts/docs-tools.sh
+
+# A picture of page 1 of a bulletin of the demo prefecture, in bench/screens/bulletin-page1.png.
+bulletin-screen: install docs-tools
+	@bash scripts/bulletin-screen.sh
 
 # The load generator (locust) is the optional extra `bench`, installed on first use.
 $(BIN)/locust: $(BIN)/duban

@@ -28,6 +28,19 @@ def frozen():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _no_monthly_bulletins():
+    # The worker's monthly 督查通报 would run in every test that starts a worker (in process or not);
+    # tests/test_bulletins.py drives it directly.
+    import os
+
+    from django.conf import settings
+
+    os.environ["DUBAN_MONTHLY_BULLETIN"] = "0"
+    settings.DUBAN_MONTHLY_BULLETIN = False
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     # PBKDF2 at production strength costs ~0.4 s a person; tests build many people.
     from django.conf import settings

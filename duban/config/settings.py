@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "duban.demo",
     "duban.api",
     "duban.ledger",
+    "duban.bulletins",
+    "duban.scorecards",
     "duban.web",
 ]
 
@@ -235,6 +237,10 @@ DUBAN_LIGHT_BEHIND_RED = env_int("DUBAN_LIGHT_BEHIND_RED", 30)
 DUBAN_LIGHT_RETURNS_RED = env_int("DUBAN_LIGHT_RETURNS_RED", 2)
 # Whether a unit head must approve reports before they go out (二级审核).
 DUBAN_UNIT_APPROVAL = env_bool("DUBAN_UNIT_APPROVAL", True)
+# The worker makes last month's 督查通报 for every supervision office once a month.
+DUBAN_MONTHLY_BULLETIN = env_bool("DUBAN_MONTHLY_BULLETIN", True)
+# Seconds a LibreOffice conversion of a bulletin to PDF may take.
+DUBAN_PDF_TIMEOUT = env_int("DUBAN_PDF_TIMEOUT", 120)
 # Extensions must be asked for before the deadline.
 DUBAN_EXTENSION_BEFORE_DEADLINE = env_bool("DUBAN_EXTENSION_BEFORE_DEADLINE", True)
 # How often the worker re-runs the lights sweep, in seconds.

@@ -93,7 +93,17 @@ def handle_one_analyze() -> bool:
     return True
 
 
-STEPS = [handle_one_sweep, handle_one_escalation, handle_one_digest, handle_one_delivery, handle_one_analyze]
+def handle_one_bulletin() -> bool:
+    """Last month's 督查通报 for every supervision office, once a month (duban.bulletins.worker)."""
+    from duban.bulletins.worker import handle_one_bulletin as monthly_bulletins
+
+    if not settings.DUBAN_MONTHLY_BULLETIN:
+        return False
+    return monthly_bulletins()
+
+
+STEPS = [handle_one_sweep, handle_one_escalation, handle_one_digest, handle_one_delivery, handle_one_bulletin,
+         handle_one_analyze]
 
 
 class Worker:

@@ -17,6 +17,10 @@ def _nav(user) -> list[tuple[str, str]]:
         items.append(("web:unit", "承办工作台"))
     if roles - ADMIN_ROLES:
         items += [("web:tasks", "督办事项"), ("web:assignments", "承办情况")]
+    if roles & {Role.LEADER, Role.SUPERVISOR}:
+        items.append(("web:scorecards", "效能评估"))
+    if roles & {Role.SUPERVISOR, Role.LEADER, Role.INSPECTOR}:
+        items.append(("web:bulletins", "督查通报"))
     if Role.SUPERVISOR in roles:
         items.append(("web:decisions", "登记交办"))
     return items

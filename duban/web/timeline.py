@@ -2,6 +2,8 @@
 
 from django.utils import timezone
 
+from duban.scorecards.models import ConfidenceLevel
+
 VERBS = {
     "task.create": "登记了督办事项",
     "task.update": "修改了督办事项",
@@ -26,8 +28,12 @@ VERBS = {
     "blocker.escalate": "提请领导协调",
     "blocker.answer": "答复协调意见",
     "milestone.complete": "完成节点",
+    "task.confidence": "作出研判",
+    "assignment.objective_reason": "记录客观原因",
     "escalation.sweep": "系统催办",
 }
+
+CONFIDENCE = dict(ConfidenceLevel.choices)
 
 # What a person wrote, by the payload key it is kept under.
 WORDS = ("text", "reason", "comment", "note", "answer", "message")
@@ -48,6 +54,8 @@ def _detail(verb: str, payload: dict) -> str:
         return head + (f"：{payload['comment']}" if payload.get("comment") else "")
     if verb == "extension.request" and payload.get("requested_deadline"):
         return f"申请延至{payload['requested_deadline']}：{payload.get('reason', '')}"
+    if verb == "task.confidence":
+        return f"{CONFIDENCE.get(payload.get('level'), payload.get('level', ''))}：{payload.get('reason', '')}"
     if verb == "task.close":
         return ("按期" if payload.get("on_time") else "逾期") + f"办结。{payload.get('note', '')}"
     for key in WORDS:

@@ -1,6 +1,17 @@
 """The pages. Each view module declares its own routes."""
 
-from duban.web.views import dashboard, decisions, home, inbox, ledger, lists, tasks, workbench
+from duban.web.views import (
+    bulletins,
+    dashboard,
+    decisions,
+    home,
+    inbox,
+    ledger,
+    lists,
+    scorecards,
+    tasks,
+    workbench,
+)
 
 app_name = "web"
 
@@ -13,4 +24,6 @@ urlpatterns = [
     *inbox.urlpatterns,
     *decisions.urlpatterns,
     *ledger.urlpatterns,
+    *scorecards.urlpatterns,
+    *bulletins.urlpatterns,
 ]

@@ -17,6 +17,7 @@ from duban.core import clock
 from duban.core.errors import DomainError, NotFound
 from duban.escalation.selectors import urge_list_for
 from duban.org.models import Unit
+from duban.scorecards.selectors import confidence_for_task, trajectories_of
 from duban.supervision.models import (
     Assignment,
     AssignmentRole,
@@ -198,6 +199,7 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
 
     events = list(event_list_for(user=user, filters={"task": task.pk}).filter(verb__in=VERBS)[:TIMELINE_LIMIT])
     chart = _target_chart(targets, task)
+    confidence = confidence_for_task(user=user, task=task)
     return {
         "task": task,
         "task_state": state_label("task", task.state, user),
@@ -210,6 +212,8 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
         "milestones": milestones,
         "targets": targets,
         "target_chart": chart,
+        "confidence": confidence,
+        "trajectories": trajectories_of(task=task, targets=targets),
         "instructions": list(instruction_list_for(user=user, filters={"task": task.pk}).select_related("leader")),
         "urges": list(urge_list_for(user=user, task=task)[:50]),
         "timeline": event_lines(events),
