@@ -426,3 +426,24 @@ def test_the_page_links_editing_and_decomposing_to_those_who_may(client, cast, f
     s.assignment_sign(actor=c.county_liaison, assignment=county)
     page = client.get(f"/tasks/{task.pk}/").content.decode()
     assert f'href="/assignments/{county.pk}/decompose/"' in page
+
+
+def test_the_supervisor_records_an_objective_reason_on_late_work(client, cast, frozen):
+    from duban.supervision.lights import lights_refresh
+
+    c = cast
+    task = _task(c, deadline=dt.date(2026, 6, 3), cooperating_unit_ids=[])
+    lead = _lead(task, c)
+    client.force_login(c.supervisor)
+    assert "记录客观原因" not in _offered(client.get(f"/tasks/{task.pk}/").content.decode())  # not late
+    frozen.move_to(dt.datetime(2026, 6, 10, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    lights_refresh()
+    assert Assignment.objects.get(pk=lead.pk).light == "red"
+    client.force_login(c.supervisor)  # a new day, a new session
+    assert "记录客观原因" in _offered(client.get(f"/tasks/{task.pk}/").content.decode())
+    client.post(f"/do/assignment/{lead.pk}/objective_reason/", {"text": "受汛期影响，施工暂停。"})
+    assert Assignment.objects.get(pk=lead.pk).objective_reason == "受汛期影响，施工暂停。"
+    assert Event.objects.filter(verb="assignment.objective_reason", object_id=lead.pk).exists()
+    client.force_login(c.drc_liaison)
+    assert client.post(f"/do/assignment/{lead.pk}/objective_reason/", {"text": "自己写"}).status_code in (302, 400)
+    assert Assignment.objects.get(pk=lead.pk).objective_reason == "受汛期影响，施工暂停。"  # only the office

@@ -22,6 +22,7 @@ from duban.supervision.models import (
     AssignmentState,
     BlockerState,
     ExtensionState,
+    Light,
     ReportState,
     TaskState,
 )
@@ -208,6 +209,13 @@ ACTIONS = {a.key: a for a in [
            run=lambda u, a, f: (urge_send(actor=u, assignment=a, message=f.cleaned_data["text"]),
                                 f"已向{a.unit.display_name}发出催办单。")[1],
            errors={"urge_message_required": "text"}),
+    Action("assignment", "objective_reason", "记录客观原因",
+           lambda data, files, obj, page: TextForm(
+               data, label="客观原因", required=False, initial={"text": obj.objective_reason},
+               help_text="逾期确因客观原因的，写明原因（留空则清除）；效能评估和督查通报据此说明。"),
+           run=lambda u, a, f: (services.assignment_objective_reason(actor=u, assignment=a, reason=f.cleaned_data["text"]),
+                                "已记录客观原因。" if f.cleaned_data["text"].strip() else "已清除客观原因。")[1],
+           errors={"objective_reason_too_long": "text"}),
     Action("report", "unit_review", "单位审核", _decide, primary=True, run=_unit_review, errors=COMMENT_ERRORS),
     Action("report", "review", "审核反馈", _decide, primary=True, run=_review, errors=COMMENT_ERRORS),
     Action("extension", "decide", "批复延期", lambda data, files, obj, page: ExtensionDecideForm(data),
@@ -274,6 +282,8 @@ def assignment_actions(user, task, a, waiting_unit: bool, pending_extension: boo
             names.append("review")
         if a.state in LIVE:
             names.append("urge")
+        if a.light in (Light.RED, Light.DONE_LATE) or a.objective_reason:
+            names.append("objective_reason")
     return names
 
 

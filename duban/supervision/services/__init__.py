@@ -1,6 +1,7 @@
 """The lifecycle: every state change of the supervision domain is one function here."""
 
 from duban.supervision.services.assignments import (
+    assignment_objective_reason,
     assignment_reassign,
     assignment_reject,
     assignment_return,
@@ -30,6 +31,7 @@ from duban.supervision.services.tasks import (
 )
 
 __all__ = [
+    "assignment_objective_reason",
     "assignment_reassign", "assignment_reject", "assignment_return", "assignment_sign", "assignment_verify",
     "blocker_answer", "blocker_escalate", "blocker_raise", "decision_create", "extension_decide",
     "extension_request", "instruction_write", "milestone_complete", "report_review", "report_submit", "report_unit_approve",

@@ -226,3 +226,22 @@ def extension_decide(*, actor, extension: Extension, approve: bool, comment: str
            granted_deadline=ext.granted_deadline, comment=comment)
     sync_task(task)
     return ext
+
+
+@transaction.atomic
+def assignment_objective_reason(*, actor, assignment: Assignment, reason: str,
+                                expected_version: int | None = None) -> Assignment:
+    """客观原因: the supervisor records why a unit's work is late for reasons outside its control (or clears it
+    with an empty reason). Scorecards may exempt it from the overdue penalty; bulletins print it."""
+    a = _load(assignment)
+    access_supervise_task(actor, a.task)
+    check_version(a, expected_version, "assignment")
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise DomainError("objective_reason_too_long", "客观原因不超过2000字。")
+    if a.state in (AssignmentState.REASSIGNED, AssignmentState.CANCELLED):
+        raise DomainError("assignment_not_open", "该承办已改派或撤销。")
+    a.objective_reason = reason
+    save_versioned(a, ["objective_reason"], "assignment")
+    record(actor=actor, verb="assignment.objective_reason", obj=a, task=a.task, unit_id=a.unit_id, reason=reason)
+    return a
