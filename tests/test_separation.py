@@ -398,9 +398,10 @@ MODEL_URLS = {
     "delivery": "/admin/escalation/delivery/",
     "urge": "/admin/escalation/urge/",
     "notice": "/admin/escalation/notice/",
+    "scorerule": "/admin/scorecards/scorerule/",
 }
 SEES = {
-    "sysadmin": {"unit", "person", "calendarday", "calendaryear", "ladderstep", "robot", "delivery"},
+    "sysadmin": {"unit", "person", "calendarday", "calendaryear", "ladderstep", "robot", "delivery", "scorerule"},
     "secadmin": {"rolegrant", "accessattempt", "accesslog", "accessfailurelog", "totpdevice"},
     "auditor": {"event"},
 }
