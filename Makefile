@@ -60,7 +60,7 @@ $(BIN)/locust: $(BIN)/duban
 bench-api: $(BIN)/locust
 	@bash scripts/bench-api.sh
 
-# The pages under load: p50/p95 server time per page at the prefecture and province sizes (docs/bench.md).
+# Every page, one request at a time: p50/p95 server time at the prefecture and province sizes, beside the SQL alone (docs/bench.md).
 bench-web: install
 	@bash scripts/bench-web.sh
 
