@@ -221,7 +221,8 @@ def measure(client: Client, url: str) -> dict:
     except Exception as error:  # a statement that cannot be run again as captured
         raise Failed(f"its SQL could not be run again: {type(error).__name__}: {error}") from None
     return {"p50": 1000 * statistics.median(times), "p95": 1000 * p95(times),
-            "limit": 1000 * statistics.median(limit_times), "queries": len(queries),
+            "limit": 1000 * statistics.median(limit_times), "limit_p95": 1000 * p95(limit_times),
+            "queries": len(queries),
             "statements": len(statements), "bytes": size}
 
 
@@ -255,17 +256,20 @@ def main() -> int:
                 f"({got['statements']} run again for the limit)")
             say(f"BENCH {key}_p50_{SIZE}_{VENDOR} {got['p50']:.1f} ms limit={got['limit']:.1f} "
                 f"ratio={got['p50'] / got['limit'] if got['limit'] else float('inf'):.2f}")
-            say(f"BENCH {key}_p95_{SIZE}_{VENDOR} {got['p95']:.1f} ms")
+            say(f"BENCH {key}_p95_{SIZE}_{VENDOR} {got['p95']:.1f} ms limit={got['limit_p95']:.1f} "
+                f"ratio={got['p95'] / got['limit_p95'] if got['limit_p95'] else float('inf'):.2f}")
             say(f"BENCH {key}_queries_{SIZE}_{VENDOR} {got['queries']} queries")
             if slowest is None or got["p95"] > slowest[1]:
-                slowest = (key, got["p95"])
+                slowest = (key, got["p95"], got["limit_p95"])
 
     if slowest is not None:
         verdict = ""
         if SIZE == "prefecture":
             verdict = " PASS" if slowest[1] < GOAL_MS and not failures else " FAIL"
-        say(f"BENCH web_slowest_p95_{SIZE}_{VENDOR} {slowest[1]:.1f} ms"
-            f"{f' limit={GOAL_MS}' if SIZE == 'prefecture' else ''}{verdict}")
+        # At the prefecture size the limit is the goal; at the province size, that page's SQL alone.
+        limit = GOAL_MS if SIZE == "prefecture" else round(slowest[2], 1)
+        say(f"BENCH web_slowest_p95_{SIZE}_{VENDOR} {slowest[1]:.1f} ms limit={limit} "
+            f"ratio={slowest[1] / limit if limit else float('inf'):.2f}{verdict}")
         say(f"# slowest page (p95): {slowest[0]}")
     if failures:
         say(f"FAIL: {len(failures)} page(s) did not answer 200: {', '.join(failures)}")
