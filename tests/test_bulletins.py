@@ -22,13 +22,14 @@ from duban.audit.chain import chain_verify
 from duban.audit.models import Event
 from duban.bulletins.models import Bulletin
 from duban.bulletins.pdf import pdf_available
-from duban.bulletins.periods import Period, month_period, period_parse
+from duban.bulletins.periods import period_parse
 from duban.bulletins.selectors import bulletin_get_for, bulletin_list_for
 from duban.bulletins.services import bulletin_generate
 from duban.bulletins.worker import handle_one_bulletin
 from duban.config import urls as root_urls
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
+from duban.core.periods import Period, month
 from duban.supervision import services as s
 from duban.supervision.lights import lights_refresh
 from duban.supervision.models import Assignment, Target
@@ -51,7 +52,7 @@ urlpatterns = _api + [p for p in root_urls.urlpatterns if getattr(p, "app_name",
 pytestmark = pytest.mark.urls(__name__)
 
 D = dt.date
-MAY = month_period(2026, 5)
+MAY = month(2026, 5)
 REASON = "受汛期影响，资产评估推迟。"
 
 
@@ -300,6 +301,7 @@ def test_only_those_whose_subtree_holds_the_scope_see_a_bulletin(cast, world):
 def test_it_checks_period_and_formats(cast, world):
     assert period_parse("2026-5") == MAY
     assert period_parse("2026-05-01..2026-05-15") == Period(D(2026, 5, 1), D(2026, 5, 15))
+    assert period_parse("2026-Q1").label == "2026年第一季度"
     for text, code in (("2026-13", "bulletin_period_invalid"), ("五月", "bulletin_period_invalid"),
                        ("2026-07", "bulletin_period_future"),
                        ("2026-05-20..2026-05-01", "bulletin_period_reversed")):

@@ -7,18 +7,16 @@ from collections import defaultdict
 import pytest
 import time_machine
 from django.db import transaction
-from django.urls import include, path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from duban.audit.chain import chain_verify
 from duban.audit.models import Event
-from duban.config import urls as root_urls
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
+from duban.core.periods import month, period_or_this_month, quarter
 from duban.scorecards.figures import UnitCard, active_rule, score_units, scorecard_for
 from duban.scorecards.models import ScoreRule, TaskConfidence
-from duban.scorecards.periods import month, period_parse, quarter
 from duban.scorecards.selectors import (
     confidence_for_task,
     confidence_latest_for,
@@ -28,17 +26,7 @@ from duban.scorecards.selectors import (
 from duban.scorecards.services import confidence_record, score_rule_save
 from duban.supervision import services as s
 from duban.supervision.models import Assignment, Report, Task
-from duban.web import urls as web_urls
-from duban.web.views import scorecards as scorecard_views
 from duban.workdays.store import get_calendar
-
-# Until duban/web/urls.py lists the scorecard routes, these tests mount them themselves.
-_web = list(web_urls.urlpatterns)
-if not any(getattr(p, "name", None) == "scorecards" for p in _web):
-    _web += scorecard_views.urlpatterns
-urlpatterns = [p for p in root_urls.urlpatterns if getattr(p, "app_name", None) != "web"
-               and getattr(p, "namespace", None) != "web"] + [path("", include((_web, "web")))]
-pytestmark = pytest.mark.urls(__name__)
 
 JUNE = month(2026, 6)
 COUNTS = ("assigned", "signed_on_time", "done", "done_on_time", "overdue", "overdue_days", "overdue_with_reason",
@@ -191,13 +179,19 @@ def test_it_writes_the_rule_in_chinese_and_through_a_service(cast, frozen):
 
 def test_it_parses_periods():
     today = dt.date(2026, 11, 29)
-    assert period_parse("2026-02", today) == month(2026, 2)
-    assert month(2026, 2).last == dt.date(2026, 2, 28)
-    assert period_parse("2026-q4", today).start == dt.date(2026, 10, 1)
-    assert period_parse("2026-Q4", today).last == dt.date(2026, 12, 31)
-    assert period_parse("2026-06-10~2026-06-01", today).start == dt.date(2026, 6, 1)
-    assert period_parse("2026-13", today) == month(2026, 11)
-    assert period_parse(None, today).label == "2026年11月"
+    assert period_or_this_month("2026-02", today) == month(2026, 2)
+    assert month(2026, 2).end == dt.date(2026, 2, 28)
+    assert period_or_this_month("2026-q4", today).start == dt.date(2026, 10, 1)
+    assert period_or_this_month("2026-Q4", today).end == dt.date(2026, 12, 31)
+    assert period_or_this_month("2026-06-10..2026-06-01", today).start == dt.date(2026, 6, 1)
+    assert period_or_this_month("2026-13", today) == month(2026, 11)
+    assert period_or_this_month(None, today).label == "2026年11月"
+    # Every period reads back from its own key, and names itself as a document would.
+    for period in (month(2026, 2), quarter(2026, 4), period_or_this_month("2026-06-03..2027-01-02", today)):
+        assert period_or_this_month(period.key, today) == period
+    assert [p.label for p in (quarter(2026, 4), month(2026, 12))] == ["2026年第四季度", "2026年12月"]
+    assert period_or_this_month("2026-06-03/2026-06-09", today).label == "2026年6月3日至6月9日"
+    assert period_or_this_month("2026-04-01..2026-06-30", today).key == "2026-Q2"
 
 
 # ---- random worlds against a replay of the Events ------------------------------------------------
@@ -347,7 +341,7 @@ def replay(period, now: dt.datetime, unit_names: dict[int, str], reasons: dict[i
             extensions[e.object_id]["approve"] = e.payload["approve"]
             if e.payload["approve"]:
                 work[key]["deadline"] = dt.date.fromisoformat(e.payload["granted_deadline"])
-    start, last = period.start, period.last
+    start, last = period.start, period.end
     inside = lambda day: day is not None and start <= day <= last  # noqa: E731
     passed = clock.passed_through(now)
     out = defaultdict(lambda: dict.fromkeys(COUNTS, 0))

@@ -27,8 +27,8 @@ from django.db.models import (
     When,
 )
 
-from duban.bulletins.periods import Period
 from duban.core import clock
+from duban.core.periods import Period
 from duban.org.models import Unit
 from duban.supervision.models import (
     Assignment,

@@ -13,9 +13,9 @@ from duban.bulletins.document import Masthead, bulletin_docx, bulletin_title
 from duban.bulletins.figures import bulletin_figures
 from duban.bulletins.models import Bulletin
 from duban.bulletins.pdf import docx_to_pdf
-from duban.bulletins.periods import Period
 from duban.core import clock
 from duban.core.errors import DomainError, PermissionDenied
+from duban.core.periods import Period
 from duban.org.models import Role, Unit
 
 log = logging.getLogger("duban.bulletins")

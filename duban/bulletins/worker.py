@@ -7,10 +7,10 @@ from django.db.models import Exists, OuterRef
 
 from duban.bulletins.models import Bulletin
 from duban.bulletins.pdf import pdf_available
-from duban.bulletins.periods import last_month
 from duban.core import clock
 from duban.core.errors import DomainError
 from duban.core.models import ScheduledJob
+from duban.core.periods import last_month
 from duban.org.models import Role, RoleGrant, Unit, User
 
 log = logging.getLogger("duban.worker")

@@ -33,8 +33,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from duban.core import clock
+from duban.core.periods import Period
 from duban.scorecards.models import ScoreRule, default_rule
-from duban.scorecards.periods import Period
 from duban.supervision.models import AssignmentState, ExtensionState, Light, ReportState
 from duban.supervision.selectors import assignment_list_for, extension_list_for, report_list_for
 from duban.supervision.selectors.scope import RELEASED_REPORT_STATES
@@ -126,7 +126,7 @@ def scorecard_for(*, user, period: Period, rule: ScoreRule | None = None) -> Sco
     unit_path = getattr(getattr(user, "unit", None), "path", None)
     if unit_path is None:
         return Scorecard(period, rule, [])
-    start, last = period.start, period.last
+    start, last = period.start, period.end
     cards: dict[int, UnitCard] = {}
 
     # ---- assignments ----

@@ -8,10 +8,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from duban.core import clock
 from duban.core.errors import DomainError, PermissionDenied
+from duban.core.periods import period_or_this_month, recent_periods
 from duban.org.models import Role
 from duban.scorecards.figures import scorecard_for
 from duban.scorecards.models import ConfidenceLevel
-from duban.scorecards.periods import period_parse, recent_periods
 from duban.scorecards.selectors import confidence_for_task
 from duban.scorecards.services import confidence_record
 from duban.supervision.selectors import task_get_for
@@ -38,7 +38,7 @@ def scorecards(request):
     if not request.user.has_role(*SCORECARD_ROLES):
         return render(request, "403.html", {"reason": "效能评估供领导和督查员查看。"}, status=403)
     today = clock.today()
-    period = period_parse(request.GET.get("period"), today)
+    period = period_or_this_month(request.GET.get("period"), today)
     card = scorecard_for(user=request.user, period=period)
     rows = [{
         "card": c,
