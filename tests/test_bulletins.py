@@ -30,6 +30,7 @@ from duban.config import urls as root_urls
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
 from duban.core.periods import Period, month
+from duban.scorecards.services import confidence_record
 from duban.supervision import services as s
 from duban.supervision.lights import lights_refresh
 from duban.supervision.models import Assignment, Target
@@ -54,6 +55,7 @@ pytestmark = pytest.mark.urls(__name__)
 D = dt.date
 MAY = month(2026, 5)
 REASON = "受汛期影响，资产评估推迟。"
+JUDGED_RED = "用地指标尚未落实，6月3日前难以全部开工。"
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +87,7 @@ def world(cast, frozen):
     key      州发改委, 挂牌, due 6月3日, target 开工项目 12 个 with 7 reported; a blocker put to 李州长
     done     州发改委, closed on time on 5月29日
     county   甲县发改局, due 6月30日 (the only task in 甲县's bulletin)
+    研判     key judged 绿 on 5月11日, then 红 on 5月29日; overdue judged 黄红 on 5月29日 and 绿 in June
     """
     c = cast
     frozen.move_to(clock.at_local(D(2026, 5, 4), 9))
@@ -104,6 +107,7 @@ def world(cast, frozen):
     report = s.report_submit(actor=c.drc_liaison, assignment=fresh(a), text="已开工7个项目。", progress=90,
                              target_values={target.pk: "7"})
     s.report_unit_approve(actor=c.drc_head, report=report, approve=True)
+    confidence_record(actor=c.supervisor, task=key, level="green", reason="开局良好。")
     blocker = s.blocker_raise(actor=c.drc_liaison, assignment=fresh(a), text="项目用地指标不足，需州级统筹。")
     s.blocker_escalate(actor=c.supervisor, blocker=blocker, leader=c.leader)
     frozen.move_to(clock.at_local(D(2026, 5, 29), 9))
@@ -114,9 +118,12 @@ def world(cast, frozen):
     s.report_unit_approve(actor=c.drc_head, report=report, approve=True)
     s.assignment_verify(actor=c.supervisor, assignment=fresh(a))
     s.task_close(actor=c.supervisor, task=fresh(done), note="现场核验，佐证齐全。")
+    confidence_record(actor=c.supervisor, task=key, level="red", reason=JUDGED_RED)
+    confidence_record(actor=c.supervisor, task=overdue, level="yellow_red", reason="评估已启动，预计6月中旬完成。")
     # 客观原因 as recorded for the red assignment (no page records it yet).
     Assignment.objects.filter(task=overdue).update(objective_reason=REASON)
     frozen.move_to(clock.at_local(D(2026, 6, 1), 9))
+    confidence_record(actor=c.supervisor, task=overdue, level="green", reason="评估报告已出，本周可处置。")
     lights_refresh()
     return {"overdue": overdue, "key": key, "done": done, "county": county}
 
@@ -168,6 +175,28 @@ def test_it_counts_results_overdue_key_tasks_and_blockers_of_the_month(cast, wor
     units = {r["unit"]: r for r in f["units"]["rows"]}
     assert units["州财政局"]["red"] == 1 and units["州发改委"]["done"] == 1
     assert f["period"]["label"] == "2026年5月"
+
+
+def test_it_shows_the_judgement_at_the_periods_end_beside_the_light(cast, world):
+    f = make(cast).figures
+    # The judgements of May: June's 绿 for the overdue task comes after the period and is not read.
+    assert [r["judgement"] for r in f["overdue"]["rows"]] == ["黄红"]
+    assert [(r["light"], r["judgement"]) for r in f["key"]["rows"]] == [("黄灯", "红")]
+    j = f["judged"]
+    assert (j["total"], j["disagree"]) == (2, 1)
+    assert {x["level"]: x["count"] for x in j["levels"]} == {"绿": 0, "绿黄": 0, "黄": 0, "黄红": 1, "红": 1}
+    # 黄红 on a red light agrees with it; 红 on a yellow light does not, and is listed with its reason.
+    [row] = j["rows"]
+    assert (row["task"], row["light"], row["judgement"], row["reason"], row["on"]) == (
+        "推进重点项目开工", "黄灯", "红", JUDGED_RED, "2026-05-29")
+    text = document_text(open_docx(make(cast)))
+    assert "研判与亮灯" in text and JUDGED_RED in text and "其中1项与系统按时限自动亮灯不一致" in text
+    # 甲县's bulletin holds none of the prefecture's judgements.
+    county = make(cast, actor=cast.county_supervisor, scope=cast.county).figures["judged"]
+    assert (county["total"], county["rows"]) == (0, [])
+    # A June bulletin reads June's judgement.
+    june = make(cast, period=Period(D(2026, 6, 1), D(2026, 6, 1))).figures
+    assert [r["judgement"] for r in june["overdue"]["rows"] if r["task"] == "盘活闲置国有资产"] == ["绿"]
 
 
 def test_it_reads_the_figures_as_the_person_who_makes_it(cast, world):
@@ -235,7 +264,7 @@ def test_it_names_the_overdue_units_and_their_reasons_in_a_table(cast, world):
     assert "州财政局（牵头）" in text and REASON in text
     assert "项目用地指标不足，需州级统筹。" in text and "已提请李州长协调" in text
     overdue_table = next(t for t in document.tables if t.rows[0].cells[-1].text == "客观原因")
-    assert [c.text for c in overdue_table.rows[1].cells][1:] == ["州财政局（牵头）", "2026.5.20", "7", REASON]
+    assert [c.text for c in overdue_table.rows[1].cells][1:] == ["州财政局（牵头）", "2026.5.20", "7", "黄红", REASON]
 
 
 def test_its_pdf_shows_the_chinese_text_in_cjk_fonts(cast, world):

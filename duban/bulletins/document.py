@@ -410,12 +410,12 @@ def bulletin_docx(figures: dict, masthead: Masthead) -> bytes:
     if o["total"]:
         w.text(f"截至{as_of}，共有{o['total']}项承办事项逾期未办结或亮红灯，涉及{o['units']}个单位，"
                f"其中{o['with_reason']}项已说明客观原因{_shown_of(o, '项')}。")
-        w.table(["事项", "承办单位", "完成时限", "逾期工作日", "客观原因"],
+        w.table(["事项", "承办单位", "完成时限", "逾期工作日", "研判", "客观原因"],
                 [[("【挂牌】" if r["key"] else "") + f"{r['code']} {r['task']}", f"{r['unit']}（{r['role']}）",
                   _short_date(r["deadline"]), str(r["workdays"]) if r["workdays"] else r["light"],
-                  r["reason"] or "未说明"]
+                  r.get("judgement") or "—", r["reason"] or "未说明"]
                  for r in o["rows"]],
-                [52, 30, 22, 18, 34])
+                [46, 28, 20, 16, 14, 32])
     else:
         w.text("本期没有逾期未办结或亮红灯的事项。")
 
@@ -423,15 +423,33 @@ def bulletin_docx(figures: dict, masthead: Masthead) -> bytes:
     w.heading(4, "挂牌督办事项")
     if k["total"]:
         w.text(f"在办挂牌督办事项共{k['total']}项，办理情况如下{_shown_of(k, '项')}。")
-        w.table(["事项", "牵头单位", "完成时限", "亮灯", "进度"],
+        w.table(["事项", "牵头单位", "完成时限", "亮灯", "研判", "进度"],
                 [[f"{r['code']} {r['task']}", r["leads"], _short_date(r["deadline"]), r["light"],
-                  f"{r['progress']}%"] for r in k["rows"]],
-                [62, 36, 22, 18, 18])
+                  r.get("judgement") or "—", f"{r['progress']}%"] for r in k["rows"]],
+                [56, 32, 20, 16, 16, 16])
     else:
         w.text("目前没有在办的挂牌督办事项。")
 
+    j = figures.get("judged")
+    if j is not None:
+        w.heading(5, "研判与亮灯")
+        if j["total"]:
+            levels = "、".join(f"{x['level']}{x['count']}项" for x in j["levels"] if x["count"])
+            w.text(f"截至{as_of}，督查室对{j['total']}项在办事项作出落实研判（{levels}），其中{j['disagree']}项"
+                   "与系统按时限自动亮灯不一致。")
+            if j["rows"]:
+                shown = _shown_of({"rows": j["rows"], "total": j["disagree"]}, "项")
+                w.text(f"研判与亮灯不一致的事项如下，研判为红、黄红的在前{shown}。")
+                w.table(["事项", "亮灯", "研判", "研判理由", "研判人及日期"],
+                        [[f"{r['code']} {r['task']}", r["light"], r["judgement"], r["reason"],
+                          f"{r['by']} {_short_date(r['on'])}"] for r in j["rows"]],
+                        [46, 16, 14, 52, 28])
+        else:
+            w.text("本期督查室未对在办事项作出落实研判。")
+    number = 5 if j is None else 6
+
     b = figures["blockers"]
-    w.heading(5, "需协调解决的堵点难点")
+    w.heading(number, "需协调解决的堵点难点")
     if b["total"]:
         w.text(f"各单位提出、尚待协调解决的堵点难点共{b['total']}个{_shown_of(b, '个').replace('表中', '以下')}：")
         for index, r in enumerate(b["rows"], start=1):
@@ -441,7 +459,7 @@ def bulletin_docx(figures: dict, masthead: Masthead) -> bytes:
     else:
         w.text("目前没有待协调解决的堵点难点。")
 
-    w.heading(6, "工作要求")
+    w.heading(number + 1, "工作要求")
     w.text("请各有关单位对照本通报，逐项抓好逾期和红灯事项的整改落实；确因客观原因不能按期完成的，及时说明情况、"
            "按程序申请延期；挂牌督办事项要明确专人、倒排工期，确保按期办结。")
     w.signature(masthead)

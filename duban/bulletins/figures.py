@@ -19,6 +19,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -30,6 +31,7 @@ from django.db.models import (
 from duban.core import clock
 from duban.core.periods import Period
 from duban.org.models import Unit
+from duban.scorecards.models import ConfidenceLevel, TaskConfidence
 from duban.supervision.models import (
     Assignment,
     AssignmentRole,
@@ -44,7 +46,7 @@ from duban.supervision.selectors import assignment_list_for, blocker_list_for, t
 from duban.supervision.selectors.scope import LIVE_ASSIGNMENT, RELEASED_REPORT_STATES
 from duban.workdays.store import get_calendar
 
-LIMITS = {"targets": 30, "overdue": 100, "key": 50, "blockers": 50, "units": 30}
+LIMITS = {"targets": 30, "overdue": 100, "key": 50, "blockers": 50, "units": 30, "judged": 30}
 OPEN_TASK_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.CLOSING)
 NOT_LIVE_TASK_STATES = (TaskState.DRAFT, TaskState.CANCELLED)
 OPEN_BLOCKER_STATES = (BlockerState.OPEN, BlockerState.ESCALATED)
@@ -170,9 +172,10 @@ def overdue(user, scope: Unit, period: Period, limit: int = LIMITS["overdue"]) -
     counts = qs.aggregate(total=Count("pk"), units=Count("unit_id", distinct=True),
                           with_reason=Count("pk", filter=~Q(objective_reason="")))
     rows = list(qs.order_by(F("deadline").asc(nulls_last=True), "task__code", "id")
-                .values("task__code", "task__title", "task__is_key", "unit__name", "unit__short_name", "role",
-                        "deadline", "light", "state", "objective_reason")[:limit])
+                .values("task_id", "task__code", "task__title", "task__is_key", "unit__name", "unit__short_name",
+                        "role", "deadline", "light", "state", "objective_reason")[:limit])
     calendar = get_calendar() if rows else None
+    judged = _judgements({r["task_id"] for r in rows}, period.until)
     counts["rows"] = [{
         "code": r["task__code"], "task": r["task__title"], "key": r["task__is_key"],
         "unit": r["unit__short_name"] or r["unit__name"], "role": AssignmentRole(r["role"]).label,
@@ -181,6 +184,7 @@ def overdue(user, scope: Unit, period: Period, limit: int = LIMITS["overdue"]) -
         else 0,
         "light": Light(r["light"]).label, "state": AssignmentState(r["state"]).label,
         "reason": r["objective_reason"].strip(),
+        "judgement": judged.get(r["task_id"], ""),
     } for r in rows]
     return counts
 
@@ -188,7 +192,7 @@ def overdue(user, scope: Unit, period: Period, limit: int = LIMITS["overdue"]) -
 # ---- key (挂牌) tasks ----------------------------------------------------------------------------
 
 
-def key_tasks(user, scope: Unit, limit: int = LIMITS["key"]) -> dict:
+def key_tasks(user, scope: Unit, period: Period, limit: int = LIMITS["key"]) -> dict:
     """Open key tasks, the worst light and the nearest deadline first, each with its lead units."""
     severity = Case(When(light=Light.RED, then=Value(0)), When(light=Light.YELLOW, then=Value(1)),
                     default=Value(2), output_field=IntegerField())
@@ -205,12 +209,67 @@ def key_tasks(user, scope: Unit, limit: int = LIMITS["key"]) -> dict:
         for a in lead_rows:
             leads.setdefault(a["task_id"], []).append(a["unit__short_name"] or a["unit__name"])
             progress.setdefault(a["task_id"], []).append(a["progress"])
+    judged = _judgements({r["pk"] for r in rows}, period.until)
     return {"total": total, "rows": [{
         "code": r["code"], "task": r["title"], "deadline": r["deadline"].isoformat() if r["deadline"] else None,
         "light": Light(r["light"]).label, "state": TaskState(r["state"]).label,
         "leads": "、".join(leads.get(r["pk"], [])),
         "progress": round(sum(progress[r["pk"]]) / len(progress[r["pk"]])) if progress.get(r["pk"]) else 0,
+        "judgement": judged.get(r["pk"], ""),
     } for r in rows]}
+
+
+# ---- 研判 beside the light -------------------------------------------------------------------------
+
+# The judgements that agree with each light; any other judgement of an open task disagrees with it.
+AGREES = {
+    Light.GREEN: (ConfidenceLevel.GREEN, ConfidenceLevel.GREEN_YELLOW),
+    Light.YELLOW: (ConfidenceLevel.GREEN_YELLOW, ConfidenceLevel.YELLOW, ConfidenceLevel.YELLOW_RED),
+    Light.RED: (ConfidenceLevel.YELLOW_RED, ConfidenceLevel.RED),
+}
+
+
+def _latest_judgements(tasks, until: dt.datetime) -> QuerySet[TaskConfidence]:
+    """The latest judgement made before `until` of each task in `tasks` (ids or a query of ids)."""
+    newest = (TaskConfidence.objects.filter(task_id__in=tasks, at__lt=until).order_by()
+              .values("task_id").annotate(newest=Max("pk")).values("newest"))
+    # Judgements are only appended, with the clock moving forward: the largest id is the latest.
+    return TaskConfidence.objects.filter(pk__in=newest)
+
+
+def _judgements(task_ids: set[int], until: dt.datetime) -> dict[int, str]:
+    """The label of each task's latest judgement before `until` (研判：黄红), for the listed tasks."""
+    if not task_ids:
+        return {}
+    return {task_id: ConfidenceLevel(level).label
+            for task_id, level in _latest_judgements(list(task_ids), until).values_list("task_id", "level")}
+
+
+def judged(user, scope: Unit, period: Period, limit: int = LIMITS["judged"]) -> dict:
+    """The supervisors' 研判 of open tasks as it stood at the period's end: how many of each level, and
+    those that disagree with the task's light (a green light judged likely to slip, a red one judged safe),
+    the most worrying judgement first."""
+    tasks = _scope_tasks(user, scope).filter(state__in=OPEN_TASK_STATES).values("pk")
+    latest = _latest_judgements(tasks, period.until)
+    agrees = Q()
+    for light, levels in AGREES.items():
+        agrees |= Q(task__light=light, level__in=levels)
+    counts = latest.aggregate(total=Count("pk"), disagree=Count("pk", filter=~agrees),
+                              **{level: Count("pk", filter=Q(level=level)) for level in ConfidenceLevel.values})
+    order = Case(*(When(level=level, then=Value(i)) for i, level in enumerate(reversed(ConfidenceLevel.values))),
+                 output_field=IntegerField())
+    rows = (latest.exclude(agrees).order_by(order, "task__code", "pk")
+            .values("task__code", "task__title", "task__light", "level", "reason", "at", "by__full_name",
+                    "by__username")[:limit])
+    return {
+        "total": counts["total"], "disagree": counts["disagree"],
+        "levels": [{"level": label, "count": counts[value]} for value, label in ConfidenceLevel.choices],
+        "rows": [{
+            "code": r["task__code"], "task": r["task__title"], "light": Light(r["task__light"]).label,
+            "judgement": ConfidenceLevel(r["level"]).label, "reason": r["reason"].strip(),
+            "by": r["by__full_name"] or r["by__username"], "on": clock.local(r["at"]).date().isoformat(),
+        } for r in rows],
+    }
 
 
 # ---- blockers awaiting coordination --------------------------------------------------------------
@@ -284,7 +343,8 @@ def bulletin_figures(*, user, scope: Unit, period: Period) -> dict:
         "headline": headline(user, scope, period),
         "targets": targets(user, scope, period),
         "overdue": overdue(user, scope, period),
-        "key": key_tasks(user, scope),
+        "key": key_tasks(user, scope, period),
+        "judged": judged(user, scope, period),
         "blockers": blockers(user, scope),
         "units": units(user, scope, period),
         "limits": LIMITS,
