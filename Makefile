@@ -47,7 +47,7 @@ bench-sweep: install
 docs-tools:
 	@bash scripts/docs-tools.sh
 
-# A picture of page 1 of a bulletin of the demo prefecture, in bench/screens/bulletin-page1.png.
+# Pictures of pages 1–3 of a bulletin of the demo prefecture (masthead, table, chart), in bench/screens/.
 bulletin-screen: install docs-tools
 	@bash scripts/bulletin-screen.sh
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A picture of page 1 of a rendered bulletin: the demo prefecture on a scratch SQLite database, last
-# month's bulletin of 示范州 as PDF, page 1 as bench/screens/bulletin-page1.png (pdftoppm).
+# Pictures of the first pages of a rendered bulletin: the demo prefecture on a scratch SQLite database, last
+# month's bulletin of 示范州 as PDF, pages 1–3 (the masthead, the unit table and its chart) as
+# bench/screens/bulletin-page1.png … bulletin-page3.png (pdftoppm).
 # Needs LibreOffice, the CJK fonts and poppler (scripts/docs-tools.sh, as root).
 #   scripts/bulletin-screen.sh [PERIOD]      PERIOD: a month such as 2026-11 (default: last month)
 set -euo pipefail
@@ -22,5 +23,7 @@ export DATABASE_URL="sqlite:///$scratch/demo.sqlite3" DUBAN_MEDIA_ROOT="$scratch
     --doc-number "州督通〔${PERIOD%%-*}〕${PERIOD##*-}号"
 )
 mkdir -p "$OUT"
-pdftoppm -png -r 110 -f 1 -l 1 -singlefile "$scratch/bulletin.pdf" "$OUT/bulletin-page1"
-echo "$OUT/bulletin-page1.png"
+for page in 1 2 3; do
+  pdftoppm -png -r 110 -f "$page" -l "$page" -singlefile "$scratch/bulletin.pdf" "$OUT/bulletin-page$page"
+  echo "$OUT/bulletin-page$page.png"
+done

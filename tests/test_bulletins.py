@@ -3,6 +3,7 @@ glyphs, versions, scope, the command line, the monthly run of the worker and the
 
 import datetime as dt
 import io
+import logging
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from ninja import NinjaAPI
+from PIL import Image
 
 from duban.api import bulletins as bulletin_api
 from duban.api import errors as api_errors
@@ -20,6 +22,8 @@ from duban.api.auth import SessionAuth, TokenAuth
 from duban.api.root import api as root_api
 from duban.audit.chain import chain_verify
 from duban.audit.models import Event
+from duban.bulletins import charts
+from duban.bulletins.charts import cjk_font
 from duban.bulletins.models import Bulletin
 from duban.bulletins.pdf import pdf_available
 from duban.bulletins.periods import period_parse
@@ -265,6 +269,32 @@ def test_it_names_the_overdue_units_and_their_reasons_in_a_table(cast, world):
     assert "项目用地指标不足，需州级统筹。" in text and "已提请李州长协调" in text
     overdue_table = next(t for t in document.tables if t.rows[0].cells[-1].text == "客观原因")
     assert [c.text for c in overdue_table.rows[1].cells][1:] == ["州财政局（牵头）", "2026.5.20", "7", "黄红", REASON]
+
+
+def test_it_draws_the_unit_and_target_charts_in_a_cjk_face(cast, world, caplog):
+    caplog.set_level(logging.WARNING)
+    document = open_docx(make(cast))
+    shapes = document.inline_shapes
+    assert len(shapes) == 2
+    assert all(round(shape.width.mm) == 150 for shape in shapes)
+    captions = [p.text for p in document.paragraphs if p.text.startswith("图")]
+    assert captions == ["图1　各单位承办、办结、逾期和红灯事项", "图2　量化指标完成进度"]
+    # Real PNG pictures, every label drawn from the CJK face (matplotlib logs each glyph it lacks).
+    blobs = [document.part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+             for s in shapes]
+    for blob in blobs:
+        with Image.open(io.BytesIO(blob)) as picture:
+            assert picture.format == "PNG" and picture.width > 1000
+    assert not [r for r in caplog.records if "missing from font" in r.getMessage()]
+    assert cjk_font().endswith((".ttc", ".otf", ".ttf"))
+
+
+def test_without_a_cjk_face_it_leaves_the_charts_out_and_keeps_the_tables(cast, world, monkeypatch):
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    document = open_docx(make(cast))
+    assert len(document.inline_shapes) == 0
+    assert not [p for p in document.paragraphs if p.text.startswith("图")]
+    assert any(t.rows[0].cells[0].text == "承办单位" for t in document.tables)
 
 
 def test_its_pdf_shows_the_chinese_text_in_cjk_fonts(cast, world):

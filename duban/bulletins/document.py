@@ -27,6 +27,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from duban.bulletins.charts import targets_chart, units_chart
+
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
@@ -239,6 +241,7 @@ class Writer:
         body = self.document.paragraphs
         if body:  # the template's empty first paragraph
             body[0]._p.getparent().remove(body[0]._p)
+        self.figures = 0
 
     def paragraph(self, text: str = "", *, font: str = BODY_FONT, size: Pt = SIZE_3, bold: bool = False,
                   align=None, indent: int = 0, color: RGBColor | None = None, height: Pt = LINE):
@@ -310,6 +313,19 @@ class Writer:
             for cell, text, width in zip(cells, values, widths_mm, strict=True):
                 fill(cell, text, width=width)
         self.paragraph()
+
+    def figure(self, png: bytes | None, caption: str) -> None:
+        """A chart as wide as the text block, its caption centred below it; nothing when there is no chart."""
+        if png is None:
+            return
+        self.figures += 1
+        p = self.document.add_paragraph()
+        _no_grid(p)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        p.paragraph_format.keep_with_next = True
+        p.add_run().add_picture(io.BytesIO(png), width=Mm(150))
+        self.paragraph(f"图{self.figures}　{caption}", size=SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     @staticmethod
     def _repeat_header(row) -> None:
@@ -389,6 +405,7 @@ def bulletin_docx(figures: dict, masthead: Masthead) -> bytes:
                 [[r["unit"], str(r["held"]), str(r["done"]), str(r["on_time"]), str(r["overdue"]), str(r["red"])]
                  for r in units["rows"]],
                 [52, 22, 22, 22, 19, 19])
+        w.figure(units_chart(units["rows"]), "各单位承办、办结、逾期和红灯事项")
     else:
         w.text("本期范围内没有承办事项。")
 
@@ -402,6 +419,7 @@ def bulletin_docx(figures: dict, masthead: Masthead) -> bytes:
                   r["target"], r["latest"] or "未报送", "—" if r["percent"] is None else f"{r['percent']}%"]
                  for r in t["rows"]],
                 [54, 36, 22, 22, 22])
+        w.figure(targets_chart(t["rows"]), "量化指标完成进度")
     else:
         w.text("本期范围内的督办事项未设置量化指标。")
 
