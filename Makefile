@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web screens browser docs-tools bulletin-screen lint install clean
+.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web screens browser docs-tools bulletin-screen eval-extract lint install clean
 VENDOR := duban/static/vendor/.stamp
 
 $(BIN)/duban: pyproject.toml
@@ -63,6 +63,12 @@ bench-api: $(BIN)/locust
 # Every page, one request at a time: p50/p95 server time at the prefecture and province sizes, beside the SQL alone (docs/bench.md).
 bench-web: install
 	@bash scripts/bench-web.sh
+
+# 智能分解 against the hand-annotated set in bench/extract/: precision, recall and F1 of item boundaries, lead
+# units, other units and deadlines, and the time for a 100-page document (docs/extract.md).
+eval-extract: install
+	$(BIN)/python bench/extract/check_gold.py
+	$(BIN)/python bench/eval_extract.py
 
 # Pictures of every page of the browser story, at desktop and phone widths, in bench/screens/.
 screens: install

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "duban.ledger",
     "duban.bulletins",
     "duban.scorecards",
+    "duban.extract",
     "duban.web",
 ]
 

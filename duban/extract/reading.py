@@ -1,0 +1,286 @@
+"""Reading a document into plain text and its blocks: paragraphs, and the rows of its tables.
+
+A .docx is read in document order, paragraphs and tables alike (a cell merged across columns once, a cell
+merged down a column repeated in every row it covers, as offices mean it). A text PDF is read page by page and
+its lines are joined back into paragraphs: a line that reaches the right margin runs on, a shorter one (or one
+ending a sentence) ends its paragraph, and page numbers (— 3 —, 第3页) are dropped. Plain text is UTF-8 or,
+as Windows writes Chinese, GB18030.
+
+Every block knows its [start, end) offsets in the text, so that a proposed task points at the words it came
+from; a table row also knows the offsets of its cells and, when its table has a header row that names the
+columns offices use (任务内容, 牵头单位, 配合单位, 完成时限 …), which cell holds what.
+"""
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+
+from duban.ledger.parsing import field_of
+
+MAX_BYTES = 20 * 1024 * 1024
+TEXT_MAX_CHARS = 2_000_000
+PAGE_NUMBER = re.compile(r"^\s*(?:[—–－-]\s*\d+\s*[—–－-]|第\s*\d+\s*页(?:\s*[,，/共]\s*共?\s*\d+\s*页)?|\d+)\s*$")
+SENTENCE_END = ("。", "；", "！", "？", "：", ";", "!", "?", ":", "）", ")")
+# Columns a task table is read by (duban.ledger.parsing.FIELDS names their headers).
+TABLE_FIELDS = ("seq", "content", "requirements", "lead", "cooperate", "deadline")
+
+
+class DocumentUnreadable(ValueError):
+    """The file is not a document this reader knows (the message is for the person, in Chinese)."""
+
+
+@dataclass
+class Block:
+    start: int
+    end: int
+    kind: str = "paragraph"  # paragraph | row | header
+    cells: list[tuple[int, int]] = field(default_factory=list)
+    columns: dict[str, int] = field(default_factory=dict)  # field -> cell index, for rows of a task table
+
+    def cell(self, text: str, name: str) -> tuple[int, int] | None:
+        index = self.columns.get(name)
+        return self.cells[index] if index is not None and index < len(self.cells) else None
+
+
+@dataclass
+class Source:
+    text: str
+    blocks: list[Block]
+    kind: str  # docx | pdf | txt
+
+    def block_text(self, block: Block) -> str:
+        return self.text[block.start:block.end]
+
+
+class _Builder:
+    def __init__(self, kind: str):
+        self.parts: list[str] = []
+        self.length = 0
+        self.blocks: list[Block] = []
+        self.kind = kind
+
+    def _put(self, text: str) -> tuple[int, int]:
+        if self.parts:
+            self.parts.append("\n")
+            self.length += 1
+        start = self.length
+        self.parts.append(text)
+        self.length += len(text)
+        if self.length > TEXT_MAX_CHARS:
+            raise DocumentUnreadable("文档过长，请拆分后再上传。")
+        return start, self.length
+
+    def paragraph(self, text: str) -> None:
+        text = _clean(text)
+        if text:
+            start, end = self._put(text)
+            self.blocks.append(Block(start, end))
+
+    def row(self, cells: list[str], kind: str = "row", columns: dict[str, int] | None = None) -> None:
+        cells = ["\n".join(line for line in (_clean(part) for part in c.split("\n")) if line) for c in cells]
+        if not any(cells):
+            return
+        spans, pieces, offset = [], [], None
+        for text in cells:
+            if pieces:
+                pieces.append("\t")
+            begin = sum(len(p) for p in pieces)
+            pieces.append(text)
+            spans.append((begin, begin + len(text)))
+        start, end = self._put("".join(pieces))
+        offset = start
+        self.blocks.append(Block(start, end, kind, [(offset + a, offset + b) for a, b in spans],
+                                 dict(columns or {})))
+
+    def source(self) -> Source:
+        return Source("".join(self.parts), self.blocks, self.kind)
+
+
+def _clean(text: str) -> str:
+    """One line: inner line breaks and runs of spaces become one space; tabs are kept for table cells only."""
+    text = text.replace("\u3000", " ").replace("\xa0", " ").replace("\t", " ")
+    text = re.sub(r"\s*\n\s*", "", text) if re.search(r"[\u4e00-\u9fff]\s*\n\s*[\u4e00-\u9fff]", text) else text
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Headers of task tables beyond the ledger's (督查 lists, 分工表).
+EXTRA_HEADERS = {
+    "content": ("督查事项", "督查内容", "督办内容", "任务名称", "事项名称", "工作措施", "具体措施", "主要措施", "主要内容",
+                "任务", "事项", "工作任务及目标", "目标任务"),
+    "group": ("类别", "分类", "领域", "板块", "重点领域", "任务类别"),
+    "lead": ("责任主体", "牵头责任单位", "责任单位及责任人"),
+    "cooperate": ("协同单位", "配合责任单位"),
+    "deadline": ("完成期限", "时间要求", "完成时限要求", "办理时限"),
+}
+EXTRA_FIELDS = {re.sub(r"\s+", "", name): key for key, names in EXTRA_HEADERS.items() for name in names}
+
+
+def _field(text: str) -> str | None:
+    return field_of(text) or EXTRA_FIELDS.get(re.sub(r"\s+", "", text))
+
+
+def _table_columns(cells: list[str]) -> dict[str, int]:
+    """Which cell holds what, by the header's names. Of two task columns (重点任务, 工作任务) the first is the
+    group the second's tasks fall under; of two unit columns named 责任单位 beside 牵头单位, the second cooperates."""
+    found: dict[str, int] = {}
+    for index, text in enumerate(cells):
+        name = _field(text)
+        if name == "content" and "content" in found:
+            found["group"] = found["content"]
+            found["content"] = index
+        elif name == "lead" and "lead" in found and "cooperate" not in found:
+            found["cooperate"] = index
+        elif name in (*TABLE_FIELDS, "group") and name not in found:
+            found[name] = index
+    return found if "content" in found and ("lead" in found or "deadline" in found) else {}
+
+
+# ---- .docx -------------------------------------------------------------------------------------------
+
+
+def _row_cells(row) -> list[str]:
+    seen, cells = set(), []
+    for cell in row.cells:
+        if id(cell._tc) in seen:
+            continue  # a cell merged across columns is listed once per column it spans
+        seen.add(id(cell._tc))
+        cells.append("\n".join(p.text for p in cell.paragraphs))
+    return cells
+
+
+def _docx_table(builder: _Builder, table) -> None:
+    columns: dict[str, int] = {}
+    for row in table.rows:
+        cells = _row_cells(row)
+        if not columns:
+            header = _table_columns(cells)
+            if header:
+                columns = header
+                builder.row(cells, "header")
+                continue
+        builder.row(cells, "row", columns)
+
+
+def read_docx(data: bytes) -> Source:
+    from docx import Document
+    from docx.table import Table
+
+    try:
+        document = Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise DocumentUnreadable("无法读取该 Word 文档（须为 .docx 格式，旧版 .doc 请先另存为 .docx）。") from error
+    builder = _Builder("docx")
+    for part in document.iter_inner_content():
+        if isinstance(part, Table):
+            _docx_table(builder, part)
+        else:
+            builder.paragraph(part.text)
+    return builder.source()
+
+
+# ---- PDF ---------------------------------------------------------------------------------------------
+
+
+def _pdf_lines(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DocumentUnreadable("该 PDF 已加密，无法读取。")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+        raise DocumentUnreadable("无法读取该 PDF 文件。") from error
+    lines = []
+    for page in pages:
+        lines.extend(line.rstrip() for line in page.splitlines() if line.strip() and not PAGE_NUMBER.match(line))
+    if not "".join(lines).strip():
+        raise DocumentUnreadable("该 PDF 没有可提取的文字（可能是扫描件），请上传文字版 PDF 或 Word 文档。")
+    return lines
+
+
+def _width(line: str) -> int:
+    """A line's width in half-width characters: a Chinese character (or a full-width mark, “ ” included)
+    counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line.strip())
+
+
+def read_pdf(data: bytes) -> Source:
+    lines = _pdf_lines(data)
+    widths = sorted(_width(line) for line in lines)
+    full = widths[int(len(widths) * 0.9)] if widths else 0  # a full line: as wide as the widest tenth
+    builder = _Builder("pdf")
+    paragraph: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if paragraph and _starts_item(text):
+            builder.paragraph("".join(paragraph))
+            paragraph = []
+        paragraph.append(text)
+        if _width(text) < full * 0.85 or (text.endswith(SENTENCE_END[:4]) and _width(text) < full * 0.95):
+            builder.paragraph("".join(paragraph))
+            paragraph = []
+    if paragraph:
+        builder.paragraph("".join(paragraph))
+    return builder.source()
+
+
+ITEM_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d)|"
+                        r"[①-⑳]|第[一二三四五六七八九十百]+[条章节])")
+
+
+def _starts_item(text: str) -> bool:
+    return bool(ITEM_START.match(text))
+
+
+# ---- text ----------------------------------------------------------------------------------------------
+
+
+def read_text(text: str) -> Source:
+    builder = _Builder("txt")
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if "\t" in line.strip() and line.count("\t") >= 2:
+            builder.row(line.split("\t"))
+        else:
+            builder.paragraph(line)
+    return builder.source()
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DocumentUnreadable("无法识别该文本文件的编码（请另存为 UTF-8）。")
+
+
+def read_document(filename: str, data: bytes) -> Source:
+    """A .docx, .pdf or .txt file (by its content first, its name second) as text and blocks."""
+    if len(data) > MAX_BYTES:
+        raise DocumentUnreadable(f"文件过大（不超过{MAX_BYTES // 1024 // 1024}MB）。")
+    name = filename.lower()
+    if data.startswith(b"%PDF"):
+        return read_pdf(data)
+    if data.startswith(b"PK\x03\x04"):
+        if not name.endswith(".docx") and not _is_docx(data):
+            raise DocumentUnreadable("只能读取 Word（.docx）、PDF 和文本（.txt）文件。")
+        return read_docx(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DocumentUnreadable("旧版 Word（.doc）文件请先另存为 .docx 再上传。")
+    if name.endswith((".docx", ".pdf")):
+        raise DocumentUnreadable("文件内容与扩展名不符，无法读取。")
+    if b"\x00" in data[:4096]:
+        raise DocumentUnreadable("只能读取 Word（.docx）、PDF 和文本（.txt）文件。")
+    return read_text(_decode(data))
+
+
+def _is_docx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
