@@ -4,6 +4,7 @@ from duban.web.views import (
     bulletins,
     dashboard,
     decisions,
+    extract,
     home,
     inbox,
     ledger,
@@ -26,4 +27,5 @@ urlpatterns = [
     *ledger.urlpatterns,
     *scorecards.urlpatterns,
     *bulletins.urlpatterns,
+    *extract.urlpatterns,
 ]
