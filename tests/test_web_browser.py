@@ -215,3 +215,67 @@ def test_a_decision_runs_from_registration_to_close_through_the_pages(visit, cas
     for path, name in (("/tasks/", "task-list"), ("/assignments/", "assignment-list"), ("/inbox/", "inbox")):
         leader.go(path)
         leader.shot(name)
+
+
+def _extract_doc(today: dt.date) -> list[str]:
+    """Minutes dated today, with one deadline next year and one written without a year (read as the next
+    September to come)."""
+    return [
+        "示范州人民政府常务会议纪要",
+        f"{today.year}年{today.month}月{today.day}日",
+        "一、关于重点项目建设",
+        f"（一）由州发改委牵头，州财政局配合，于{today.year + 1}年7月底前完成重点项目年度投资计划调整。",
+        "（二）州财政局负责统筹专项债券资金，每月5日前报送支付进度。",
+        "二、关于营商环境",
+        "会议要求，州市场监督管理局牵头，9月底前完成涉企收费清理。",
+    ]
+
+
+@pytest.mark.parametrize("size,label", [(DESKTOP, "desktop"), (PHONE, "phone")])
+def test_a_document_becomes_draft_tasks_through_the_review_page(visit, cast, size, label, tmp_path):
+    """智能分解: upload minutes as .docx, see each task beside its words, settle the one whose unit the tree
+    does not know (in place, with htmx), drop none, and accept: a decision with three draft tasks."""
+    from docx import Document
+
+    from duban.extract.models import Extraction, ProposedTask
+
+    c = cast
+    path = tmp_path / "纪要.docx"
+    document = Document()
+    for line in _extract_doc(clock.today()):
+        document.add_paragraph(line)
+    document.save(path)
+    sup = visit(c.supervisor, size, label)
+    page = sup.page
+    sup.go("/decisions/")
+    page.get_by_role("link", name="智能分解").click()
+    page.wait_for_load_state("load")
+    page.get_by_label("文件").set_input_files(str(path))
+    page.get_by_role("button", name="读取并分解").click()
+    page.wait_for_load_state("load")
+    extraction = Extraction.objects.get()
+    assert page.url.endswith(f"/extract/{extraction.pk}/")
+    sup.shot("extract-review")
+    third = ProposedTask.objects.filter(extraction=extraction).order_by("position").last()
+    card = page.locator(f"#item-{third.pk}")
+    assert "未能对应到本单位的下级单位" in card.inner_text()
+    # The card's link jumps to its words in the source text, numbered like the card.
+    card.get_by_role("link", name="原文位置").click()
+    assert page.locator(f"#span-{third.pk}").inner_text().startswith("3会议要求")
+    card.get_by_role("link", name="修改").click()
+    form = page.locator(f"form#item-{third.pk}")
+    form.get_by_label("搜索牵头单位").fill("财政局")
+    form.locator("[data-picker=lead_units] [data-unit-id]").first.click()
+    sup.shot("extract-edit")
+    form.get_by_role("button", name="保存").click()
+    page.wait_for_load_state("load")
+    assert not page.locator(".form-error, .errorlist").count(), page.locator(".form-error, .errorlist").all_inner_texts()
+    assert "未能对应" not in page.locator(f"#item-{third.pk}").inner_text()
+    page.get_by_label("类型").select_option(label="会议议定事项")
+    page.get_by_role("button", name="确认登记").click()
+    page.wait_for_load_state("load")
+    decision = Decision.objects.get()
+    assert page.url.endswith(f"/decisions/{decision.pk}/")
+    tasks = Task.objects.filter(decision=decision).order_by("pk")
+    assert [t.state for t in tasks] == ["draft"] * 3
+    assert tasks[2].plan.get().unit_id == c.pref_finance.pk

@@ -73,6 +73,7 @@ class ProposedTask(models.Model):
     cadence = models.CharField("报送周期", max_length=20, choices=Cadence.choices, default=Cadence.NONE)
     report_day = models.PositiveSmallIntegerField("每期报送日", null=True, blank=True)
     dropped = models.BooleanField("不作为事项", default=False)
+    settled = models.BooleanField("已人工核对", default=False)
     task = models.ForeignKey(Task, verbose_name="督办事项", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
 

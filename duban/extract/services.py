@@ -164,7 +164,9 @@ def extraction_item_update(*, actor, item_id: int, version: int | None, text: st
         raise DomainError("extract_report_day_invalid", "每期报送日应在1日至28日之间。", {"field": "report_day"})
     item.lead_unit_ids, item.other_unit_ids = _checked_units(actor, lead_unit_ids, other_unit_ids)
     item.text, item.deadline, item.cadence, item.report_day = text, deadline, cadence, report_day
-    item.save(update_fields=["text", "lead_unit_ids", "other_unit_ids", "deadline", "cadence", "report_day"])
+    item.settled = True
+    item.save(update_fields=["text", "lead_unit_ids", "other_unit_ids", "deadline", "cadence", "report_day",
+                             "settled"])
     _edited(actor, extraction, "update", item)
     return item
 

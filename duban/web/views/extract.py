@@ -170,7 +170,7 @@ def _cards(items, names: dict[int, str]) -> list[dict]:
         cards.append({"item": item, "number": number if not item.dropped else None,
                       "leads": _unit_names(item.lead_unit_ids, names),
                       "others": _unit_names(item.other_unit_ids, names),
-                      "unmatched": item.unmatched_names})
+                      "unmatched": [] if item.settled else item.unmatched_names})
     return cards
 
 
@@ -182,8 +182,9 @@ def _review_context(request, extraction, *, accept_form=None, editing=None, edit
                  .values_list("pk", "name")})
     kept = [i for i in items if not i.dropped]
     if accept_form is None and extraction.state == ExtractionState.DRAFT:
+        kind = DecisionKind.MEETING if "纪要" in extraction.title else DecisionKind.DOCUMENT
         accept_form = AcceptForm(initial={"version": extraction.version, "title": extraction.title,
-                                          "issued_on": extraction.document_date, "kind": DecisionKind.DOCUMENT})
+                                          "issued_on": extraction.document_date, "kind": kind})
     return {
         "extraction": extraction, "cards": _cards(items, names), "kept": len(kept),
         "missing_lead": sum(1 for i in kept if not i.lead_unit_ids), "marked": _marked_text(extraction.text, items),
