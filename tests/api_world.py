@@ -10,7 +10,9 @@ the three administrators (三员) and, among 州委督查室's tasks:
 - T2 pending signature, with an ordinary extension request; T3 in review (申请办结); T4 closing (待销号);
   T5 closed; T6 returned (退办); T7 in progress and untouched;
 - TP passed down to 甲县, which decomposes it into TC (甲县's own task for its 发改局 and 城关镇);
-- TB, 乙县's own task; TN, 邻州's task, which nobody in 示范州 may see.
+- TB, 乙县's own task; TN, 邻州's task, which nobody in 示范州 may see;
+- a 研判 of T1 by 州委督查室, and June's 督查通报 (Word only) of 示范州, 甲县, 乙县 and 邻州, each made by
+  that unit's supervisor.
 
 `Oracle` says who may see what by the plain rules of DESIGN.md ("Data scope"), worked out in Python over
 the rows, never through the selectors.
@@ -22,11 +24,16 @@ from dataclasses import dataclass, field
 
 from duban.api.services import token_create
 from duban.audit.models import Event
+from duban.bulletins.models import Bulletin
+from duban.bulletins.services import bulletin_generate
 from duban.core.cast import build_cast
+from duban.core.periods import month
 from duban.escalation.models import Notice, Urge
 from duban.escalation.services import urge_send
 from duban.org import services as org
 from duban.org.models import ADMIN_ROLES, Role, RoleGrant, Unit, UnitLevel, User
+from duban.scorecards.models import TaskConfidence
+from duban.scorecards.services import confidence_record
 from duban.supervision import services as s
 from duban.supervision.models import (
     Assignment,
@@ -215,6 +222,15 @@ def build_world() -> World:
     n["BN"] = s.blocker_raise(actor=people["nb_liaison"], assignment=n["AN"], text="跨州协调困难。")
     n["MN"] = Milestone.objects.get(task=tn)
 
+    n["J1"] = confidence_record(actor=sup, task=t1, level="yellow", reason="用地指标尚未落实，按期完成有风险。")
+    # June's bulletins, Word only (a PDF takes seconds): each scope's own supervisor makes it.
+    june = month(2026, 6)
+    for name, maker, scope in (("BLp", sup, c.prefecture), ("BLc", c.county_supervisor, c.county),
+                               ("BLo", c.other_supervisor, c.other_county), ("BLn", nb_sup, neighbour)):
+        n[name] = bulletin_generate(actor=maker, scope_unit=scope, period=june, formats=("docx",))
+    # Units named by what the matrix does with them (the scope of a new bulletin).
+    n.update(Upref=c.prefecture, Ucounty=c.county, Uother=c.other_county)
+
     actors = {
         "supervisor": c.supervisor, "leader": c.leader, "unit_head": c.drc_head, "liaison": c.drc_liaison,
         "inspector": people["inspector"], "sysadmin": c.sysadmin, "secadmin": people["secadmin"],
@@ -350,6 +366,11 @@ class Oracle:
         rows, rule = about
         return e.object_id not in rows or rule(user, rows[e.object_id])
 
+    def bulletin(self, user, b) -> bool:
+        """A supervisor, leader or inspector whose unit's subtree holds the bulletin's scope unit."""
+        return (bool(self._business(user) & OVERSIGHT) and user.unit_id is not None
+                and self.below(b.scope_unit_id, user.unit_id))
+
     def unit(self, user, u) -> bool:
         return u.is_active and (bool(self._business(user)) or Role.SYSADMIN in self._admin(user))
 
@@ -380,7 +401,10 @@ PATH_KINDS = {
     "blocker_id": "blocker", "evidence_id": "evidence", "milestone_id": "milestone",
     "decision_id": "decision",
     "unit_id": "unit", "person_id": "person", "token_id": "token", "notice_id": "notice",
+    "bulletin_id": "bulletin",
 }
+# Path parameters that name no row, after the one that does, and the value they are given.
+PATH_VALUES = {"kind": "docx"}
 
 # The models behind each kind of row. `rows_of` gives them in the order they were made, which is the order
 # the matrix tries them in: T1's rows come early, so the first row a role may not see is often the nearest
@@ -389,7 +413,8 @@ KIND_MODELS = {
     "decision": Decision, "task": Task, "assignment": Assignment, "report": Report, "extension": Extension,
     "blocker": Blocker, "evidence": Evidence, "milestone": Milestone, "instruction": Instruction,
     "unit": Unit,
-    "person": User, "event": Event, "notice": Notice, "urge": Urge,
+    "person": User, "event": Event, "notice": Notice, "urge": Urge, "bulletin": Bulletin,
+    "confidence": TaskConfidence,
 }
 
 

@@ -20,14 +20,16 @@ A leak is any of:
 Unsafe calls run in a savepoint that is rolled back, so every call sees the same world.
 """
 
+import io
 import json
 from dataclasses import dataclass
 
 import pytest
-from api_world import ADMINS, PATH_KINDS, ROLES, Oracle, build_world, rows_of
+from api_world import ADMINS, PATH_KINDS, PATH_VALUES, ROLES, Oracle, build_world, rows_of
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from openpyxl import Workbook, load_workbook
 
 from duban.api.models import ApiToken
 from duban.api.root import api
@@ -45,13 +47,13 @@ UNIT_WORKERS = {"liaison", "unit_head", "outsider_liaison"}
 LIST_KINDS = {
     "tasks": "task", "decisions": "decision", "assignments": "assignment", "reports": "report",
     "extensions": "extension", "blockers": "blocker", "units": "unit", "people": "person", "tokens": "token",
-    "events": "event", "notices": "notice", "urges": "urge",
+    "events": "event", "notices": "notice", "urges": "urge", "bulletins": "bulletin",
 }
 # Lists of what hangs from one task: its timeline and its urges.
 TASK_SUBLISTS = ("/events", "/urges")
 # Query filters that name a row: tried with a row out of scope and one in scope.
 FILTER_KINDS = {"task": "task", "decision": "decision", "assignment": "assignment", "unit": "unit",
-                "actor": "person"}
+                "actor": "person", "scope": "unit"}
 # Text searches: a fragment that rows in and out of every role's scope share.
 SEARCHES = {"task": "推进", "assignment": "推进", "decision": "会议纪要", "unit": "发展和改革", "person": "督查"}
 
@@ -60,6 +62,16 @@ OWN_FIGURES = {
     "notice_unread_count": lambda user: {"unread": Notice.objects.filter(recipient=user, read_at=None).count()},
     "preference_get": lambda user: {"inbox": True},
 }
+# Reads that answer a file of rows: the kind of row, each named in the workbook by its title.
+EXPORTS = {"ledger_export": "task"}
+# Downloads of one row's file: in scope, a file that is not empty.
+DOWNLOADS = {"evidence_download", "bulletin_file"}
+# Reads of one row that name it by another key than `id`.
+ECHO_KEYS = {"task_confidence": "task_id"}
+# Reads that answer figures per unit (效能评估), and who may read them: leaders and supervisors, of their
+# unit's subtree.
+UNIT_FIGURES = {"scorecard_get"}
+SCORECARD_READERS = {"supervisor", "leader", "outsider_supervisor"}
 
 # Who may ever perform each unsafe operation (on a row in their scope).
 EVERYONE = set(SIGNED_IN)
@@ -78,6 +90,8 @@ MAY = {
     "blocker_answer": SUPERVISORS | {"leader"},
     "assignment_urge": SUPERVISORS, "notice_read": EVERYONE, "notice_read_all": EVERYONE,
     "preference_set": EVERYONE,
+    "bulletin_generate": SUPERVISORS | {"leader"}, "ledger_preview": SUPERVISORS, "ledger_import": SUPERVISORS,
+    "task_confidence_record": SUPERVISORS,
 }
 # In the world as built, these roles succeed on their row in scope: proof that the bodies are right and
 # that the refusals elsewhere are about permission, not about a broken request.
@@ -97,6 +111,8 @@ SUCCEEDS = {
     "blocker_escalate": SUPERVISORS, "blocker_answer": {"supervisor", "leader"},
     "assignment_urge": {"supervisor"}, "notice_read": {"liaison", "unit_head"},
     "notice_read_all": EVERYONE, "preference_set": EVERYONE,
+    "bulletin_generate": SUPERVISORS | {"leader"}, "ledger_preview": SUPERVISORS, "ledger_import": SUPERVISORS,
+    "task_confidence_record": SUPERVISORS,
 }
 # What the administrators may read (三员分立); every other operation is business content to them.
 # Their own inbox and channel choice are theirs, like their tokens.
@@ -115,10 +131,13 @@ PREFERRED = {
     "assignment_verify": ["A3d"], "assignment_reject": ["A3d"], "report_submit": ["A7d"],
     "extension_request": ["A7d"], "blocker_raise": ["A7d"], "report_unit_review": ["R2"],
     "report_review": ["R1"], "extension_decide": ["E2"], "blocker_escalate": ["B2"], "blocker_answer": ["B1"],
-    "assignment_urge": ["A7d"], "notice_read": ["NL"],
+    "assignment_urge": ["A7d"], "notice_read": ["NL"], "bulletin_generate": ["Upref"],
+    "task_confidence_record": ["T1"],
 }
-# Extensions of a key (挂牌) task are the leader's to decide.
-PREFERRED_BY_ROLE = {("extension_decide", "leader"): ["E1"]}
+# Extensions of a key (挂牌) task are the leader's to decide; 乙县's supervisor makes 乙县's bulletin.
+PREFERRED_BY_ROLE = {("extension_decide", "leader"): ["E1"], ("bulletin_generate", "outsider_supervisor"): ["Uother"]}
+# Unsafe operations whose body travels as multipart form data (with files).
+MULTIPART = {"report_submit", "ledger_preview", "ledger_import"}
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,8 @@ class Subject:
 # Rows named in a body rather than in the path: a new task hangs from a decision, or is decomposed from
 # an assignment the caller's unit received (层层分解).
 BODY_SUBJECTS = {"task_create": [Subject("decision", "decision_id"),
-                                 Subject("assignment", "parent_assignment_id", "cascade")]}
+                                 Subject("assignment", "parent_assignment_id", "cascade")],
+                 "bulletin_generate": [Subject("unit", "scope_unit_id")]}
 
 
 # Other rows a body names, besides the one the operation acts on: a row out of the caller's scope there
@@ -166,7 +186,8 @@ class Operation:
 
     @property
     def list_kind(self) -> str | None:
-        if self.unsafe or self.name == "me" or (self.path_params and not self.path.endswith(TASK_SUBLISTS)):
+        if self.unsafe or self.name in ("me", *EXPORTS, *UNIT_FIGURES) or (
+                self.path_params and not self.path.endswith(TASK_SUBLISTS)):
             return None
         last = self.path.rstrip("/").rsplit("/", 1)[-1]
         assert last in LIST_KINDS, f"{self.name}: no row kind known for the list {self.path}"
@@ -195,6 +216,24 @@ def upload():
     return SimpleUploadedFile("现场照片.jpg", b"\xff\xd8\xff\xe0 matrix", content_type="image/jpeg")
 
 
+def ledger_upload(lead_unit):
+    """An office's 台账 of one task, led by `lead_unit`."""
+    book = Workbook()
+    book.active.append(["序号", "任务内容", "牵头单位", "完成时限"])
+    book.active.append([1, "推进台账导入事项", lead_unit.name, "2026-07-31"])
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile("台账.xlsx", out.getvalue())
+
+
+def workbook_titles(response) -> list[str]:
+    """The task names of an exported 台账: the first line of 任务内容, row by row below the header."""
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("任务内容")
+    return [str(row[column]).split("\n", 1)[0] for row in rows[1:]]
+
+
 class Matrix:
     def __init__(self, world):
         self.w = world
@@ -209,7 +248,7 @@ class Matrix:
                         for role in ROLES}
         self.rows = {kind: rows_of(kind) for kind in ("decision", "task", "assignment", "report", "extension",
                                                       "blocker", "evidence", "milestone", "unit", "person",
-                                                      "notice", "urge")}
+                                                      "notice", "urge", "bulletin")}
         self.rows["token"] = [world.spare_tokens[r] for r in SIGNED_IN] + [world.foreign_token]
         self.visible = {role: {kind: {row.pk for row in rows if self.sees(role, kind, row)}
                                for kind, rows in self.rows.items()} for role in ROLES}
@@ -242,22 +281,35 @@ class Matrix:
         self.calls += 1
         if op.method == "get":
             return client.get(url, params or {})
-        if op.name == "report_submit":
+        if op.name in MULTIPART:
             return client.post(url, body)
         payload = json.dumps(body) if body is not None else ""
         return getattr(client, op.method)(url, payload, content_type="application/json")
 
+    @staticmethod
+    def shown(response, size: int) -> str:
+        if response is None:
+            return ""
+        if getattr(response, "streaming", False):
+            return f"<file {response.get('Content-Type')}>"
+        return response.content[:size].decode(errors="replace")
+
     def leak(self, rule, op, role, url, response, why, body=None):
-        detail = response.content[:300].decode(errors="replace") if response is not None else ""
         self.leaks.append(f"({rule}) {op.method.upper()} {url} as {role} body={body!r}: "
-                          f"{getattr(response, 'status_code', '-')} {why} {detail}")
+                          f"{getattr(response, 'status_code', '-')} {why} {self.shown(response, 300)}")
 
     def miss(self, op, role, url, response, why):
         self.misses.append(f"{op.method.upper()} {url} as {role}: {response.status_code} {why} "
-                           f"{response.content[:200].decode(errors='replace')}")
+                           f"{self.shown(response, 200)}")
 
     def url(self, op: Operation, pk=None) -> str:
-        return op.path.format(**{name: pk for name in op.path_params}) if op.path_params else op.path
+        """The path with `pk` for the row it names, and fixed values for the parameters after it."""
+        if not op.path_params:
+            return op.path
+        first, *rest = op.path_params
+        for name in rest:
+            assert name in PATH_VALUES, f"{op.name}: give api_world.PATH_VALUES a value for {name!r}"
+        return op.path.format(**{first: pk, **{name: PATH_VALUES[name] for name in rest}})
 
     def check_common(self, op, role, url, response, body=None) -> bool:
         """The rules every answer obeys; False when the answer is already a leak."""
@@ -313,10 +365,10 @@ class Matrix:
                     self.miss(op, role, url, r, "in scope, expected 200")
                 elif op.list_kind in ("event", "urge"):
                     self.check_items(op, role, url, self.items(r), r, task=row.pk)
-                elif op.name == "evidence_download":
+                elif op.name in DOWNLOADS:
                     if not b"".join(r.streaming_content):
                         self.miss(op, role, url, r, "an empty file")
-                elif r.json().get("id") != row.pk:
+                elif r.json().get(ECHO_KEYS.get(op.name, "id")) != row.pk:
                     self.miss(op, role, url, r, "another row than the one asked for")
 
     def try_page_download(self):
@@ -354,9 +406,9 @@ class Matrix:
         if complete and may - got:
             self.miss(op, role, url, response, f"leaves out {kind} {sorted(may - got)}")
 
-    def list_variants(self, op: Operation, role):
+    def list_variants(self, op: Operation, role, kind=None):
         """The whole list; a text search; each filter naming a row, with a row out of scope and one in it."""
-        kind = op.list_kind
+        kind = kind or op.list_kind
         yield ({"limit": 200} if "limit" in op.query_params else {}), True
         if "q" in op.query_params:
             assert kind in SEARCHES, f"{op.name}: give SEARCHES a text for {kind}"
@@ -390,6 +442,76 @@ class Matrix:
                     assert page.status_code == 200, page.content
                     items += self.items(page)
                 self.check_items(op, role, shown, items, r, complete=complete)
+
+    def try_export(self, op: Operation):
+        """A workbook of the rows a list would give: none out of scope, all of those in it when unfiltered."""
+        kind = EXPORTS[op.name]
+        url = self.url(op)
+        by_title = {row.title: row.pk for row in self.rows[kind]}
+        assert len(by_title) == len(self.rows[kind]), f"{kind} titles must tell the rows apart"
+        for role in ROLES:
+            for params, complete in self.list_variants(op, role, kind):
+                r = self.call(role, op, url, params=params)
+                shown = f"{url}?{'&'.join(f'{k}={v}' for k, v in params.items())}"
+                if not self.check_common(op, role, shown, r) or role == "anonymous":
+                    continue
+                if role in ADMINS:
+                    if r.status_code != 403:
+                        self.miss(op, role, shown, r, "expected 403: no business content for an administrator")
+                    continue
+                if r.status_code != 200:
+                    self.miss(op, role, shown, r, "expected 200")
+                    continue
+                titles = workbook_titles(r)
+                unknown = [t for t in titles if t not in by_title]
+                if unknown:
+                    self.miss(op, role, shown, r, f"rows naming no {kind}: {unknown}")
+                got = {by_title[t] for t in titles if t in by_title}
+                may = self.visible[role][kind]
+                if got - may:
+                    self.leak("ii", op, role, shown, r, f"exports {kind} {sorted(got - may)} out of scope")
+                if complete and may - got:
+                    self.miss(op, role, shown, r, f"leaves out {kind} {sorted(may - got)}")
+
+    def try_scorecard(self, op: Operation):
+        """Unit figures for leaders and supervisors only, of units in their subtree, counting only what they may
+        see: a unit's assignments at work, its released reports and its extension requests."""
+        url = self.url(op)
+        live = [a for a in self.rows["assignment"] if a.state not in ("reassigned", "cancelled", "returned")]
+        released = [r for r in self.rows["report"] if r.state in ("submitted", "accepted", "returned")]
+        for role in ROLES:
+            user = self.w.actor(role)
+            for params in ({}, {"period": "2026-Q2"}):
+                r = self.call(role, op, url, params=params)
+                shown = f"{url}?{'&'.join(f'{k}={v}' for k, v in params.items())}"
+                if not self.check_common(op, role, shown, r) or role == "anonymous":
+                    continue
+                if role not in SCORECARD_READERS:
+                    if 200 <= r.status_code < 300:
+                        self.leak("ii", op, role, shown, r, "unit figures for a role that may not read them")
+                    elif r.status_code != 403:
+                        self.miss(op, role, shown, r, "expected 403")
+                    continue
+                if r.status_code != 200:
+                    self.miss(op, role, shown, r, "expected 200")
+                    continue
+                cards = r.json()["units"]
+                if not cards:
+                    self.miss(op, role, shown, r, "no unit at all")
+                for card in cards:
+                    unit = card["unit_id"]
+                    seen = {
+                        "active": sum(1 for a in live if a.unit_id == unit and self.oracle.assignment(user, a)),
+                        "reports": sum(1 for x in released if self.oracle.assignments[x.assignment_id].unit_id == unit
+                                       and self.oracle.report(user, x)),
+                        "extensions": sum(1 for e in self.rows["extension"]
+                                          if self.oracle.assignments[e.assignment_id].unit_id == unit
+                                          and self.oracle.extension(user, e)),
+                    }
+                    if not self.oracle.below(unit, user.unit_id):
+                        self.leak("ii", op, role, shown, r, f"unit {unit} is outside the caller's subtree")
+                    elif card["active"] != seen["active"] or any(card[k] > seen[k] for k in seen):
+                        self.leak("ii", op, role, shown, r, f"unit {unit} counts {card} beyond what is seen {seen}")
 
     def try_me(self, op: Operation):
         for role in ROLES:
@@ -452,6 +574,11 @@ class Matrix:
             "notice_read": lambda: None,
             "notice_read_all": lambda: None,
             "preference_set": lambda: {"email": True, "sms": False},
+            # Word only: converting to PDF takes seconds, and is tested once in tests/test_bulletins.py.
+            "bulletin_generate": lambda: {"period": "2026-06", "formats": ["docx"], "doc_number": "督通〔2026〕6号"},
+            "ledger_preview": lambda: {"file": ledger_upload(lead_unit)},
+            "ledger_import": lambda: {"file": ledger_upload(lead_unit), "kind": "meeting"},
+            "task_confidence_record": lambda: {"level": "yellow_red", "reason": "配套资金未落实，按期完成有风险。"},
         }
         assert op.name in bodies, f"no body for the unsafe operation {op.name}: add one to Matrix.body"
         body = bodies[op.name]()
@@ -485,7 +612,7 @@ class Matrix:
             r = self.call(role, op, url, body)
             after = Event.objects.exclude(verb="security.denied").count(), self.snapshot(fresh)
             transaction.set_rollback(True)
-        shown = {k: v for k, v in body.items() if k != "files"} if isinstance(body, dict) else body
+        shown = {k: v for k, v in body.items() if k not in ("files", "file")} if isinstance(body, dict) else body
         return r, url, before != after, shown
 
     def candidates(self, name, subject: Subject, role):
@@ -572,6 +699,10 @@ class Matrix:
                 self.try_me(op)
             elif op.name in OWN_FIGURES:
                 self.try_own_figure(op)
+            elif op.name in EXPORTS:
+                self.try_export(op)
+            elif op.name in UNIT_FIGURES:
+                self.try_scorecard(op)
             elif op.path_params:
                 self.try_get(op)
             else:

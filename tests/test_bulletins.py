@@ -13,13 +13,8 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
-from ninja import NinjaAPI
 from PIL import Image
 
-from duban.api import bulletins as bulletin_api
-from duban.api import errors as api_errors
-from duban.api.auth import SessionAuth, TokenAuth
-from duban.api.root import api as root_api
 from duban.audit.chain import chain_verify
 from duban.audit.models import Event
 from duban.bulletins import charts
@@ -41,19 +36,12 @@ from duban.supervision.models import Assignment, Target
 from duban.web import urls as web_urls
 from duban.web.views import bulletins as bulletin_views
 
-# Until duban/web/urls.py and the API root list the bulletin routes, these tests mount them themselves.
+# Until duban/web/urls.py lists the bulletin pages, these tests mount them themselves.
 _web = list(web_urls.urlpatterns)
 if not any(getattr(p, "name", None) == "bulletins" for p in _web):
     _web += bulletin_views.urlpatterns
-_api = []
-if not any(getattr(p, "name", None) == "bulletin_list" for p in root_api.urls[0]):
-    _bulletin_api = NinjaAPI(title="督查通报", version="1-bulletins", urls_namespace="bulletins-api",
-                             auth=[TokenAuth(), SessionAuth()], docs_url=None, openapi_url=None)
-    api_errors.install(_bulletin_api)
-    _bulletin_api.add_router("", bulletin_api.router)
-    _api = [path("api/v1/", _bulletin_api.urls)]
-urlpatterns = _api + [p for p in root_urls.urlpatterns if getattr(p, "app_name", None) != "web"
-                      and getattr(p, "namespace", None) != "web"] + [path("", include((_web, "web")))]
+urlpatterns = [p for p in root_urls.urlpatterns if getattr(p, "app_name", None) != "web"
+               and getattr(p, "namespace", None) != "web"] + [path("", include((_web, "web")))]
 pytestmark = pytest.mark.urls(__name__)
 
 D = dt.date

@@ -28,7 +28,7 @@ class BulletinOut(Schema):
     version: int
     has_docx: bool
     has_pdf: bool
-    created_by_id: int | None
+    created_by_id: int | None = Field(..., description="生成人；按月自动生成的为 null")
     created_at: dt.datetime
 
     @staticmethod
@@ -41,18 +41,20 @@ class BulletinOut(Schema):
 
 
 class BulletinDetailOut(BulletinOut):
-    figures: dict
+    figures: dict = Field(..., description="通报所用的全部数据（总体情况、各单位、指标、逾期、挂牌、堵点）")
+    masthead: dict = Field(..., description="版头：份号、密级、紧急程度、文号、发文机关标志")
 
 
 class BulletinFilters(PageIn):
-    scope: int | None = Field(None, description="通报范围的单位 id")
-    period: text(30) | None = Field(None, description="期间，如 2026-11")
+    scope: Id | None = Field(None, description="通报范围的单位 id")
+    period: text(30) | None = Field(None, description="期间，如 2026-11、2026-Q4")
 
 
 class BulletinIn(Schema):
     scope_unit_id: Id = Field(..., description="通报范围：本单位或下级单位的 id")
-    period: text(30, 1) = Field(..., description="月份（2026-11）或起止日期（2026-11-01..2026-11-15）")
-    formats: list[str] = Field(["docx", "pdf"], description="docx、pdf")
+    period: text(30, 1) = Field(..., description="月份（2026-11）、季度（2026-Q4）或起止日期（2026-11-01..2026-11-15）")
+    formats: list[text(10)] = Field(["docx", "pdf"], max_length=2,
+                                    description="docx、pdf（PDF 由 Word 文档转换，需要数秒）")
     doc_number: text(50) = Field("", description="文号")
     urgency: text(10) = Field("", description="紧急程度")
     secrecy: text(20) = Field("", description="密级")
@@ -61,12 +63,15 @@ class BulletinIn(Schema):
 
 @router.get("/bulletins", response={200: Page[BulletinOut], **ERRORS}, operation_id="bulletin_list")
 def bulletin_list(request, params: Query[BulletinFilters]):
+    """The bulletins whose scope lies in the caller's unit subtree (supervisors, leaders, inspectors)."""
     return paged(bulletin_list_for(user=caller(request), filters=filters_of(params)), params)
 
 
 @router.post("/bulletins", response={201: BulletinDetailOut, **ERRORS}, operation_id="bulletin_generate")
 def bulletin_make(request, body: BulletinIn):
-    """Generate the next version synchronously (a PDF takes a few seconds)."""
+    """Generate the next version for the scope and period, synchronously (a PDF takes a few seconds).
+
+    Supervisors and leaders, for their own unit or a unit below it."""
     user = caller(request)
     scope = unit_get_for(user=user, id=body.scope_unit_id)
     bulletin = bulletin_generate(actor=user, scope_unit=scope, period=period_parse(body.period),
@@ -82,6 +87,6 @@ def bulletin_get(request, bulletin_id: Id):
 
 
 @router.get("/bulletins/{bulletin_id}/{kind}", response={200: None, **ERRORS}, operation_id="bulletin_file")
-def bulletin_file(request, bulletin_id: Id, kind: str):
-    """The .docx or PDF file (kind: docx | pdf)."""
+def bulletin_file(request, bulletin_id: Id, kind: text(10)):
+    """The .docx or PDF file (kind: docx | pdf), as a download; 404 when the bulletin has no such file."""
     return bulletin_file_response(bulletin_get_for(user=caller(request), id=bulletin_id), kind)

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 
 from duban.api.common import Page, PageIn, caller, filters_of, paged
 from duban.api.errors import ERRORS
@@ -39,7 +39,9 @@ class DecisionFilters(PageIn):
     kind: text(20) | None = None
 
 
-class TaskFilters(PageIn):
+class TaskFilterFields(Schema):
+    """What the task list is filtered by; the 台账 export (duban/api/ledger.py) takes the same."""
+
     unit: Id | None = None
     state: text(20) | None = None
     light: text(20) | None = None
@@ -49,6 +51,10 @@ class TaskFilters(PageIn):
     is_key: bool | None = None
     parent: Id | None = None
     q: text(100) | None = None
+
+
+class TaskFilters(PageIn, TaskFilterFields):
+    pass
 
 
 class EventFilters(PageIn):
