@@ -19,7 +19,8 @@ from duban.workdays.calendar import WorkCalendar
 YEAR = r"(?:20\d{2}\s*年|今年|本年|明年)?"
 NUM = r"(?:\d{1,2}|十[一二]?|[一二三四五六七八九])"
 BEFORE = r"(?:前|之前|以前)"
-EVERY = r"每(?:个)?(?:月|季度|季|周|半年|旬)(?:末|初|底)?(?:" + NUM + r"日|周[一二三四五六日])?" + BEFORE + r"?"
+EVERY = (r"每(?:个)?(?:月|季度|季|周|半年|旬)(?:末|初|底)?(?:" + NUM + r"日|周[一二三四五六日]|(?<=周)[一二三四五六日](?![次个]))?"
+         + BEFORE + r"?")
 EVERY_YEAR = r"每年(?:" + NUM + r"\s*月\s*(?:" + NUM + r"\s*日|底|末)?)" + BEFORE + r"?"
 CADENCE = re.compile(r"(?:" + EVERY_YEAR + "|" + EVERY + r")(?:报送|上报)?|按(?:月|季度|季|周|半年)(?=[报向对进调开上统]|$)")
 SINCE = (r"(?:(?:本|该)(?:办法|规定|方案|通知|意见|细则|条例)(?:施行|印发|实施|发布)之日起|自[^，。；]{2,20}?之日起|"
@@ -33,7 +34,7 @@ PATTERNS = [
     ("date", re.compile(YEAR + NUM + r"\s*月(?:份)?" + BEFORE)),
     ("date", re.compile(YEAR + r"第?[一二三四1-4]季度(?:末|底)?" + BEFORE + r"?")),
     ("date", re.compile(YEAR + r"[上下]半年(?:末|底)?" + BEFORE + r"?")),
-    ("date", re.compile(r"(?:20\d{2}\s*年)?年(?:底|末)" + BEFORE + r"?")),
+    ("date", re.compile(r"(?:20\d{2}\s*年?|今|明|本)?年(?:底|末)" + BEFORE + r"?")),  # 2026年底, 2026年年底
     ("date", re.compile(r"20\d{2}\s*年(?:底|末)?" + BEFORE)),
     ("ongoing", re.compile(r"(?:20\d{2}\s*年)?年内持续推进")),
     ("date", re.compile(r"(?:20\d{2}\s*年|今年|(?<![\d一二三四五六七八九十两半个]))年内(?:完成)?")),
@@ -73,7 +74,12 @@ def find_deadline(text: str) -> tuple[str, str, tuple[int, int]] | None:
             found.append((kind, m.group().strip(), (m.start(), m.end())))
     labelled = re.search(r"(?:完成时限|时间节点|完成时间|时限要求|时限|办结时限)\s*[:：]\s*([^；;。）)\n]{2,30})", text)
     if labelled:
-        return "date", labelled[1].strip(), (labelled.start(1), labelled.start(1) + len(labelled[1].strip()))
+        start, end = labelled.start(1), labelled.start(1) + len(labelled[1].strip())
+        inside = [f for f in found if start <= f[2][0] and f[2][1] <= end]
+        if inside:  # 完成时限：9月底前完成首批入库 — the phrase in the label, not the whole line
+            inside = _ranges(text, inside)
+            return inside[-1 if _all_dates(inside) else 0]
+        return "date", text[start:end], (start, end)
     if not found:
         return None
     found = _ranges(text, found)

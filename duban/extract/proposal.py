@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from duban.extract.deadlines import Deadline, read_deadline
 from duban.extract.matching import UnitMatcher
 from duban.extract.reading import Source
-from duban.extract.responsibility import Responsibility, names_of, read_clauses, responsibility_of
+from duban.extract.responsibility import LABEL, Responsibility, names_of, read_clauses, responsibility_of
 from duban.extract.structure import Item, items_of
 from duban.workdays.calendar import WorkCalendar
 
@@ -68,10 +68,12 @@ def _row_fields(source: Source, item: Item) -> tuple[Responsibility, str | None]
         return source.text[span[0]:span[1]] if span else ""
 
     lead, other = (re.sub(r"\s*\n\s*|\s{2,}|(?<=[）)])\s+", "、", cell(name).strip()) for name in ("lead", "cooperate"))
-    if re.search(r"[（(]牵头[）)]", lead):
+    if LABEL.search(lead):
+        found = responsibility_of(lead)  # 牵头：A / 配合：B, one a line
+    elif re.search(r"[（(]牵头[）)]", lead):
         found = responsibility_of(f"责任单位：{lead}")  # 州发改委（牵头）、各县市人民政府
     elif re.search(r"牵头|配合|负责|参与", lead):
-        found = read_clauses(lead.replace("、牵头", "牵头"))  # 州工信局牵头，州自然资源局配合 / 牵头：A配合：B
+        found = read_clauses(lead.replace("、牵头", "牵头"))  # 州工信局牵头，州自然资源局配合
     else:
         found = Responsibility(names_of(lead), [])
     found.other = [n for n in dict.fromkeys(found.other + names_of(other)) if n not in found.lead]

@@ -1,7 +1,8 @@
 """Reading a document into plain text and its blocks: paragraphs, and the rows of its tables.
 
-A .docx is read in document order, paragraphs and tables alike (a cell merged across columns once, a cell
-merged down a column repeated in every row it covers, as offices mean it). A text PDF is read page by page and
+A .docx is read in document order, paragraphs and tables alike (a cell merged across columns once, the
+columns after it still read by the header above them, a cell merged down a column repeated in every row it
+covers, as offices mean it). A text PDF is read page by page and
 its lines are joined back into paragraphs: a line that reaches the right margin runs on, a shorter one (or one
 ending a sentence) ends its paragraph, and page numbers (— 3 —, 第3页) are dropped. Plain text is UTF-8 or,
 as Windows writes Chinese, GB18030.
@@ -140,27 +141,32 @@ def _table_columns(cells: list[str]) -> dict[str, int]:
 # ---- .docx -------------------------------------------------------------------------------------------
 
 
-def _row_cells(row) -> list[str]:
-    seen, cells = set(), []
-    for cell in row.cells:
-        if id(cell._tc) in seen:
-            continue  # a cell merged across columns is listed once per column it spans
-        seen.add(id(cell._tc))
-        cells.append("\n".join(p.text for p in cell.paragraphs))
-    return cells
+def _row_cells(row) -> tuple[list[str], list[int]]:
+    """The row's cells, a cell merged across columns once, and for each column of the table's grid the index
+    of the cell that covers it."""
+    seen: dict[int, int] = {}
+    cells: list[str] = []
+    grid: list[int] = []
+    for cell in row.cells:  # one per grid column: a merged cell is listed once per column it spans
+        if id(cell._tc) not in seen:
+            seen[id(cell._tc)] = len(cells)
+            cells.append("\n".join(p.text for p in cell.paragraphs))
+        grid.append(seen[id(cell._tc)])
+    return cells, grid
 
 
 def _docx_table(builder: _Builder, table) -> None:
-    columns: dict[str, int] = {}
+    columns: dict[str, int] = {}  # field -> grid column
     for row in table.rows:
-        cells = _row_cells(row)
+        cells, grid = _row_cells(row)
         if not columns:
             header = _table_columns(cells)
             if header:
-                columns = header
+                columns = {name: grid.index(index) for name, index in header.items()}
                 builder.row(cells, "header")
                 continue
-        builder.row(cells, "row", columns)
+        # Read by the grid, so that a cell merged across columns does not shift the ones after it.
+        builder.row(cells, "row", {name: grid[at] for name, at in columns.items() if at < len(grid)})
 
 
 def read_docx(data: bytes) -> Source:

@@ -7,8 +7,9 @@ The forms offices use, tried in this order:
 - minutes: “由州住建局负责”, “由县发改局牵头，县自然资源局配合”, “请市财政局会同市发改委…”.
 
 Inside a clause: units before 牵头 lead; before 配合 / 参与 / 协助 / 协同 / 协办 they cooperate; before 负责 /
-落实 / 按职责分工负责 they lead, unless a lead is already named, when they cooperate. Names are split on 、，,；/
-and 及, never on 和 (工业和信息化厅), and lose a trailing 等 / 等单位 / 等部门.
+落实 / 按职责分工负责 they lead, unless a lead is already named, when they cooperate; a clause of names only
+(“A、B，C按职责分工负责”) shares the verb of the next. Names are split on 、，,；/ and 及, on 和 only between
+whole unit names (州自然资源局和龙溪市人民政府, never 工业和信息化厅), and lose a trailing 等 / 等单位 / 等部门.
 """
 
 import re
@@ -31,6 +32,7 @@ NAME_SPLIT = re.compile(r"[、，,；;／/]|及(?=[\u4e00-\u9fff]{2})")
 TRAILING = re.compile(r"(?:等(?:有关|相关)?(?:单位|部门|地方|市县)?|各自|分别|共同)$")
 LEADING = re.compile(r"^(?:由|请|各?责任单位[:：]?|并|和|与|同时)")
 SENTENCE_TAIL = re.compile(r"[。．.]$")
+NAME_CONTINUES = set("部局委办厅处科室院所站队")  # after 组织 in 组织部
 
 
 @dataclass
@@ -56,7 +58,7 @@ def names_of(text: str) -> list[str]:
         piece = LEADING.sub("", piece).strip()
         piece = TRAILING.sub("", piece).strip()
         if piece and piece not in NONE_WORDS and len(piece) <= 40 and not re.fullmatch(r"[\d\W]+", piece):
-            pieces.append(piece)
+            pieces += _joined(piece)
     out: list[str] = []
     carry = ""
     for index, piece in enumerate(pieces):
@@ -71,15 +73,32 @@ def names_of(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _joined(piece: str) -> list[str]:
+    """“州自然资源局和龙溪市人民政府” is two units; “工业和信息化厅”, “州发展和改革委员会” are one: split on 和 only
+    where every part is a unit name of its own."""
+    parts = piece.split("和")
+    if len(parts) > 1 and all(len(p) >= 3 and _plausible_unit(p) for p in parts):
+        return parts
+    return [piece]
+
+
 def _clauses(text: str) -> list[str]:
     return [c for c in split_outside(text, "，,；;。") if c.strip()]
 
 
 def read_clauses(text: str) -> Responsibility:
-    """The units a run of clauses names: “A、B牵头，C配合”, “A负责”, “A会同B”, “责任单位：A、B”."""
+    """The units a run of clauses names: “A、B牵头，C配合”, “A负责”, “A会同B”, “责任单位：A、B”.
+
+    A clause of names only shares the verb of the clause after it: “A、B，C按职责分工负责” — all three."""
     found = Responsibility()
+    pending: list[str] = []
     for clause in _clauses(text):
         clause = clause.strip()
+        names_only = names_of(clause) if clause.endswith(("，", ",")) else []
+        if names_only and all(_plausible_unit(n) for n in names_only) and not KEYWORDS.search(clause):
+            pending += names_only
+            continue
+        carried, pending = pending, []
         labelled = LABEL.match(clause)
         if labelled:
             rest = clause[labelled.end():]
@@ -95,6 +114,7 @@ def read_clauses(text: str) -> Responsibility:
         if verb is None:
             continue
         kind, names = verb
+        names = carried + names
         if kind == "lead" or (kind == "duty" and not found.lead):
             found.lead += names
         else:
@@ -106,7 +126,7 @@ def read_clauses(text: str) -> Responsibility:
 
 def _labelled(found: Responsibility, label: str, rest: str) -> None:
     label = SHORT_LABELS.get(label, label)
-    names = names_of(re.sub(r"[（(]牵头[）)]", "", _strip_verb(rest)))
+    names = names_of(_strip_verb(re.sub(r"[（(]牵头[）)]", "", rest)))  # the mark first: 牵头 also ends a list
     if label in LEAD_LABELS:
         found.lead += names
     elif label in OTHER_LABELS or found.lead:
@@ -124,9 +144,18 @@ def _labelled(found: Responsibility, label: str, rest: str) -> None:
 
 def _strip_verb(text: str) -> str:
     """The unit list at the head of a clause: “市发改委研究制定方案” → “市发改委” is not knowable, so only the
-    known verbs that close a list are cut (配合, 负责, 牵头 …) and the rest kept for the caller to judge."""
-    m = CLOSING_VERB.search(text)
-    return text[:m.start()] if m else text
+    known verbs that close a list are cut (配合, 负责, 牵头 …) and the rest kept for the caller to judge.
+
+    A verb inside a name is no verb: 州委组织部, 州就业服务局, 州在线政务服务中心 stay whole."""
+    for m in CLOSING_VERB.finditer(text):
+        begin = max(text.rfind(mark, 0, m.start()) for mark in "、，,；;／/") + 1
+        after = NAME_SPLIT.search(text, m.start())
+        piece = text[begin:after.start() if after else len(text)].strip()
+        head = text[begin:m.start()].strip()
+        if _plausible_unit(piece) or len(head) == 1 or text[m.end():m.end() + 1] in NAME_CONTINUES:
+            continue
+        return text[:m.start()]
+    return text
 
 
 def _verb(clause: str) -> tuple[str, list[str]] | None:
@@ -148,8 +177,10 @@ UNIT_SUFFIX = re.compile(r"(?:局|委|厅|部|办|院|署|会|室|中心|政府|
 
 
 def _plausible_unit(name: str) -> bool:
-    """A unit name ends as units do (…局, …委, …政府, 各街道 …) and is not a sentence."""
-    return bool(UNIT_SUFFIX.search(name)) and len(name) <= 30 and not re.search(r"[，。；：]", name)
+    """A unit name ends as units do (…局, …委, …政府, 各街道 …) and is not a sentence; a bracket after it
+    names the same unit again (州自然资源局（州林草局）)."""
+    bare = re.sub(r"[（(][^（）()]{2,20}[）)]$", "", name)
+    return bool(UNIT_SUFFIX.search(bare)) and len(name) <= 30 and not re.search(r"[，。；：]", name)
 
 
 def responsibility_of(text: str) -> Responsibility:
@@ -191,6 +222,7 @@ def responsibility_of(text: str) -> Responsibility:
 OPENING = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．]\s*|[一二三四五六七八九十]{1,3}是|[①-⑳]\s*)?"
                      r"(?:(?:会议|会上)?(?:要求|强调|明确|决定|议定)[，,：:])?"
                      r"(?:[^，。；：]{2,12}[。：:]\s*(?=[^，。；]{2,30}?(?:要|应当|须|必须|负责|于|在|将|每|牵头)))?"
+                     r"(?:[一二三四五六七八九十]{1,3}是)?"
                      r"(?:[^，。；]{0,16}?(?:前|后|起|期间|至今)，)?"
                      r"([^，。；：“”]{2,50}?)(?=要|应当|须|必须|负责|牵头|于\s*\S{0,12}(?:前|内|底)|在\s*\S{0,12}前|"
                      r"每[月季周年]|及时|按[月季周]|会同|汇总|结合实际)")
@@ -211,7 +243,8 @@ def _actor(text: str) -> Responsibility:
     return found
 
 
-SUBJECT = re.compile(r"(?:^|[。；;])\s*(?:第[一二三四五六七八九十百零〇]+条\s*)?"
+SUBJECT = re.compile(r"(?:^|[。；;])\s*(?:第[一二三四五六七八九十百零〇]+条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]\s*|"
+                     r"[一二三四五六七八九十]{1,3}(?:、|是)\s*|\d{1,3}[、.．](?!\d)\s*|[①-⑳]\s*)?"
                      r"(?:[^。；]{0,80}?的，)?"
                      r"([^，。；：]{2,60}?)(?:在[^。；]{2,40}?时，)?(?:应当|负责|是本[省市州县区][^，。；]{0,20}主管部门|按照各自职责|按职责分工|"
                      r"对[^，。；]{2,30}实施|由[^，。；]{2,30}?(?:制定|负责|组织))")
@@ -236,7 +269,7 @@ def _subjects(text: str) -> Responsibility:
         tail = text[m.end():]
         partner = re.match(r"[^，。；]{0,4}?会同([^，。；]{2,60}?(?:等部门|等单位)?)[，。；]", tail)
         if partner:
-            found.other += [n for n in names_of(partner[1]) if n not in found.lead]
+            found.other += [n for n in names_of(_strip_verb(partner[1])) if n not in found.lead]
         found.span = found.span or (m.start(1), m.end(1))
     return found
 

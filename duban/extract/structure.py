@@ -10,7 +10,9 @@ Inside a paragraph, an item is split where the document splits it: 一是……�
 “由A牵头…；由B负责…” runs in minutes, always outside brackets and quotations. A document with no numbering
 (minutes, a news item) gives the paragraphs and sentences that assign work: 会议要求/强调/决定…, 由…负责.
 
-Rows of a task table (a header naming 任务内容 and 牵头单位 or 完成时限) are items, their task cell the text.
+Rows of a task table (a header naming 任务内容 and 牵头单位 or 完成时限) are items, their task cell the text,
+under the line just above the table that names it (2026年第二季度重点督查事项清单) and under a row merged across
+the table (（一）交通基础设施). An annex (附件) stands under none of the body's headings.
 """
 
 import re
@@ -40,6 +42,7 @@ CLOSING = re.compile(r"^(?:附件|抄送|抄报|主送|印发|本期发|联系�
                      r"出席[:：]|列席[:：]|记录[:：]|请假[:：]|主持[:：])|"
                      r"^\d{4}年\d{1,2}月\d{1,2}日(?:印发|印)?$|人民政府(?:办公室|办公厅)?\s*\d{4}年|^[\u4e00-\u9fff]{2,30}(?:人民政府|"
                      r"办公室|办公厅|委员会|领导小组)$")
+ANNEX = re.compile(r"^附\s*件\s*[\d一二三四五六七八九十]*\s*[:：]?$")
 ASSIGNING = re.compile(r"^(?:会议)?(?:要求|强调|明确|决定|议定|责成|部署|提出|同意由|研究决定)")
 MEETING_SENTENCE = re.compile(r"会议(?:原则同意|同意|要求|强调|明确|决定|议定|责成|指出|认为|听取|研究|审议|讨论|通报|学习|传达|"
                               r"部署|提出|肯定|充分肯定)")
@@ -119,14 +122,26 @@ def items_of(source: Source) -> list[Item]:
             continue  # the list of an article that gives no one work
         if block.kind == "header":
             started = True
+            title = _table_title(source, blocks, kinds, index)
+            if title:
+                stack.append(("table", title))
             continue
         if block.kind == "row":
+            if block.columns and len(block.cells) == 1:
+                # A row merged across the table: the group the rows below it fall under.
+                stack[:] = [e for e in stack if e[0] != "table_group"] + [("table_group", body.strip())]
+                continue
             if block.columns:
                 started = True
                 item = _row_item(source, block, [h for _, h in stack])
                 if item is not None:
                     items.append(item)
                     last_item = item
+            continue
+        stack[:] = [e for e in stack if e[0] not in ("table", "table_group")]  # the table is over
+        if ANNEX.match(body):
+            stack.clear()  # an annex is under none of the body's headings
+            last_item = None
             continue
         if kind is None or kind == "shi" and not started:
             if not started:
@@ -142,7 +157,8 @@ def items_of(source: Source) -> list[Item]:
                 continue
             if kind is None and not TASK_WORDS.search(body):
                 continue
-            new = _split(source, block.start, block.end, [h for _, h in stack], sentences=not statute)
+            new = _titled(source, block, _split(source, block.start, block.end, [h for _, h in stack],
+                                                sentences=not statute))
             items.extend(new)
             last_item = new[-1] if new else None
             continue
@@ -165,7 +181,7 @@ def items_of(source: Source) -> list[Item]:
             absorb_until = lists[index]
             stack.append((kind, ""))
             continue
-        new = _split(source, block.start, block.end, [h for _, h in stack])
+        new = _titled(source, block, _split(source, block.start, block.end, [h for _, h in stack]))
         items.extend(new)
         last_item = new[-1] if new else None
         # A leaf keeps its place on the stack so that a sibling of its kind replaces it.
@@ -223,18 +239,44 @@ def _one_task(source: Source, blocks: list[Block], kinds: list[str | None], inde
     from duban.extract.responsibility import responsibility_of
 
     below = range(index + 1, end)
-    for i in below:
-        if kinds[i] is None:
-            continue
-        # A numbered point owns the label lines under it (牵头单位：…); an 一是 paragraph only its own words.
-        own = [source.block_text(blocks[i])]
-        if kinds[i] != "shi":
-            own += [source.block_text(blocks[j]) for j in range(i + 1, end) if kinds[j] is None
-                    and all(kinds[k] is None for k in range(i + 1, j))]
-        if responsibility_of("\n".join(own)):
+    points = [i for i in below if kinds[i] is not None]
+    for i in points:
+        if responsibility_of(source.block_text(blocks[i])):
             return False
+        # A numbered point owns the label lines under it (牵头单位：…), but for the last one: what follows the
+        # last of points that name no one is the whole list's. An 一是 paragraph owns only its own words.
+        if kinds[i] != "shi" and i != points[-1]:
+            own = [source.block_text(blocks[i])] + [source.block_text(blocks[j]) for j in range(i + 1, end)
+                                                    if all(kinds[k] is None for k in range(i + 1, j + 1))]
+            if responsibility_of("\n".join(own)):
+                return False
     own = [source.block_text(blocks[index])] + [source.block_text(blocks[i]) for i in below if kinds[i] is None]
     return bool(responsibility_of("\n".join(own)))
+
+
+def _table_title(source: Source, blocks: list[Block], kinds: list[str | None], index: int) -> str | None:
+    """The line just above a task table that names it (2026年第二季度重点督查事项清单), if it is one."""
+    if index == 0 or blocks[index - 1].kind != "paragraph" or kinds[index - 1] is not None:
+        return None
+    title = source.block_text(blocks[index - 1]).strip()
+    if len(title) > 40 or ANNEX.match(title) or _is_label(title) or title.endswith(("。", "；", "：", ":")):
+        return None
+    return title
+
+
+def _titled(source: Source, block: Block, items: list[Item]) -> list[Item]:
+    """Points split out of a paragraph that opens with its title (（一）抓好汛期防范。一是…二是…) sit under that
+    title, as they would if each point were a paragraph of its own."""
+    if len(items) < 2 or items[0].start <= block.start:
+        return items
+    title = source.text[block.start:items[0].start].strip()
+    m = marker_of(title)
+    body = title[m[1]:].strip() if m else title
+    if len(body) < 2 or not title.endswith(("。", "：", ":")) or OPENER.match(body) or CONTEXT.match(body):
+        return items
+    for item in items:
+        item.section.append(_heading_text(title))
+    return items
 
 
 def _row_item(source: Source, block: Block, section: list[str]) -> Item | None:
