@@ -17,6 +17,7 @@ from duban.extract.matching import UnitMatcher
 from duban.extract.proposal import propose
 from duban.extract.reading import DocumentUnreadable, read_document, read_text
 from duban.extract.responsibility import responsibility_of
+from duban.extract.structure import items_of
 from duban.org.models import Unit
 from duban.workdays.calendar import WorkCalendar
 from duban.workdays.store import get_calendar, package_rows
@@ -606,3 +607,65 @@ def test_it_points_every_proposal_at_its_words_in_the_extracted_text(calendar, t
     for p in found:
         assert source.text[p.span[0]:p.span[1]] == p.text
         assert p.as_json()["span"] == [p.span[0], p.span[1]]
+
+
+def _auto_numbered_docx() -> bytes:
+    """A .docx whose numbering Word draws (w:numPr): 一、 at level 0, （一） at level 1, 1. at level 2."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = Document()
+    numbering = document.part.numbering_part.element
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), "90")
+    for ilvl, (fmt, text) in enumerate((("chineseCounting", "%1、"), ("chineseCounting", "（%2）"),
+                                         ("decimal", "%3."))):
+        level = OxmlElement("w:lvl")
+        level.set(qn("w:ilvl"), str(ilvl))
+        for tag, value in (("w:start", "1"), ("w:numFmt", fmt), ("w:lvlText", text)):
+            child = OxmlElement(tag)
+            child.set(qn("w:val"), value)
+            level.append(child)
+        abstract.append(level)
+    numbering.insert(0, abstract)
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), "90")
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), "90")
+    num.append(ref)
+    numbering.append(num)
+
+    def numbered(text: str, ilvl: int) -> None:
+        paragraph = document.add_paragraph(text)
+        p_pr = paragraph._p.get_or_add_pPr()
+        num_pr = OxmlElement("w:numPr")
+        for tag, value in (("w:ilvl", str(ilvl)), ("w:numId", "90")):
+            child = OxmlElement(tag)
+            child.set(qn("w:val"), value)
+            num_pr.append(child)
+        p_pr.append(num_pr)
+
+    document.add_paragraph("示范州2026年重点工作分工方案")
+    numbered("稳增长", 0)
+    numbered("扩大有效投资", 1)
+    numbered("推进重点项目开工。（州发改委牵头）", 2)
+    numbered("盘活闲置资产。（州财政局负责）", 2)
+    numbered("促消费", 1)
+    numbered("举办消费季活动。（州商务局负责）", 2)
+    numbered("惠民生", 0)
+    numbered("办好民生实事", 1)
+    numbered("新增学位5000个。（州教育局负责）", 2)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_it_reads_the_numbering_word_draws_itself():
+    source = read_document("方案.docx", _auto_numbered_docx())
+    lines = source.text.split("\n")
+    assert lines[1:6] == ["一、稳增长", "（一）扩大有效投资", "1.推进重点项目开工。（州发改委牵头）",
+                          "2.盘活闲置资产。（州财政局负责）", "（二）促消费"]
+    assert lines[7:9] == ["二、惠民生", "（一）办好民生实事"]  # each level restarts below its parent
+    items = items_of(source)
+    assert [source.text[i.start:i.end][:6] for i in items] == ["1.推进重点", "2.盘活闲置", "1.举办消费", "1.新增学位"]
+    assert items[2].section == ["一、稳增长", "（二）促消费"]

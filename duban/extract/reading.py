@@ -18,6 +18,8 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
+from docx.oxml.ns import qn
+
 from duban.ledger.parsing import field_of
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -178,12 +180,127 @@ def read_docx(data: bytes) -> Source:
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise DocumentUnreadable("无法读取该 Word 文档（须为 .docx 格式，旧版 .doc 请先另存为 .docx）。") from error
     builder = _Builder("docx")
+    numbering = _Numbering(document)
     for part in document.iter_inner_content():
         if isinstance(part, Table):
             _docx_table(builder, part)
         else:
-            builder.paragraph(part.text)
+            builder.paragraph(numbering.marker(part) + part.text)
     return builder.source()
+
+
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (up to 99, which is as far as offices number)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                           (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+FORMATS = {
+    "decimal": str, "decimalZero": lambda n: f"{n:02d}", "decimalFullWidth": lambda n: str(n).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")),
+    "chineseCounting": _chinese, "chineseCountingThousand": _chinese, "ideographTraditional": _chinese,
+    "japaneseCounting": _chinese, "chineseLegalSimplified": _chinese, "taiwaneseCounting": _chinese,
+    "decimalEnclosedCircle": lambda n: CIRCLED[n - 1] if n <= 20 else str(n),
+    "decimalEnclosedCircleChinese": lambda n: CIRCLED[n - 1] if n <= 20 else str(n),
+    "decimalEnclosedParen": lambda n: f"({n})",
+    "lowerLetter": lambda n: chr(ord("a") + (n - 1) % 26), "upperLetter": lambda n: chr(ord("A") + (n - 1) % 26),
+    "lowerRoman": _roman, "upperRoman": lambda n: _roman(n).upper(),
+}
+
+
+class _Numbering:
+    """Word's automatic numbering (w:numPr), which is drawn by Word and not part of a paragraph's text: the
+    marker each numbered paragraph shows (一、 （一） 1. ①), counted as Word counts it, so that the structure
+    reader sees what the reader of the document sees."""
+
+    def __init__(self, document):
+        self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}  # (numId, ilvl) -> (format, text, start)
+        self.counters: dict[str, dict[int, int]] = {}
+        self.styles = document.styles.element
+        self.by_style: dict[str | None, tuple[str, int] | None] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):
+            return
+        abstract = {a.get(qn("w:abstractNumId")): a for a in root.findall(qn("w:abstractNum"))}
+        for num in root.findall(qn("w:num")):
+            num_id = num.get(qn("w:numId"))
+            ref = num.find(qn("w:abstractNumId"))
+            definition = abstract.get(ref.get(qn("w:val"))) if ref is not None else None
+            if definition is None:
+                continue
+            overrides = {int(o.get(qn("w:ilvl"))): o for o in num.findall(qn("w:lvlOverride"))}
+            for level in definition.findall(qn("w:lvl")):
+                ilvl = int(level.get(qn("w:ilvl"), "0"))
+                fmt, text, start = (_val(level, "w:numFmt") or "decimal", _val(level, "w:lvlText") or "",
+                                    int(_val(level, "w:start") or 1))
+                override = overrides.get(ilvl)
+                if override is not None and override.find(qn("w:startOverride")) is not None:
+                    start = int(override.find(qn("w:startOverride")).get(qn("w:val")))
+                self.levels[(num_id, ilvl)] = (fmt, text, start)
+
+    def marker(self, paragraph) -> str:
+        if not self.levels:
+            return ""
+        num_pr = self._num_pr(paragraph)
+        if num_pr is None:
+            return ""
+        num_id, ilvl = num_pr
+        if (num_id, ilvl) not in self.levels or num_id == "0":
+            return ""
+        counts = self.counters.setdefault(num_id, {})
+        fmt, text, start = self.levels[(num_id, ilvl)]
+        counts[ilvl] = counts.get(ilvl, start - 1) + 1
+        for deeper in [level for level in counts if level > ilvl]:
+            del counts[deeper]
+        if fmt in ("bullet", "none") or not text:
+            return ""
+
+        def number(m) -> str:
+            level = int(m[1]) - 1
+            value = counts.get(level, self.levels.get((num_id, level), ("decimal", "", 1))[2])
+            level_fmt = self.levels.get((num_id, level), ("decimal",))[0]
+            return FORMATS.get(level_fmt, str)(value)
+
+        return re.sub(r"%([1-9])", number, text)
+
+    def _num_pr(self, paragraph) -> tuple[str, int] | None:
+        """(numId, ilvl) of a paragraph's own numbering, or of its style's (looked up once per style)."""
+        own = _own_num_pr(paragraph._p.pPr)
+        if own is not None:
+            return own
+        style_id = paragraph._p.style
+        if style_id not in self.by_style:
+            style = self.styles.get_by_id(style_id) if style_id else None
+            self.by_style[style_id] = _own_num_pr(style.pPr) if style is not None else None
+        return self.by_style[style_id]
+
+
+def _val(element, tag: str) -> str | None:
+    child = element.find(qn(tag))
+    return child.get(qn("w:val")) if child is not None else None
+
+
+def _own_num_pr(p_pr) -> tuple[str, int] | None:
+    num_pr = p_pr.numPr if p_pr is not None else None
+    if num_pr is None or num_pr.numId is None:
+        return None
+    return str(num_pr.numId.val), int(num_pr.ilvl.val if num_pr.ilvl is not None else 0)
 
 
 # ---- PDF ---------------------------------------------------------------------------------------------
