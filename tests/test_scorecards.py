@@ -476,6 +476,7 @@ def test_the_page_shows_every_figure_the_rule_and_the_ranking(june_world, client
     page = client.get("/scorecards/?period=2026-06").content.decode()
     assert "综合得分 = 签收及时率×20% + 按期办结率×40%" in page
     assert "2026年6月" in page and "州发改委" in page and "85.0" in page and "16天" in page
+    assert "2026年6月1日至2026年6月30日" in page
     assert "排名" in page
     score_rule_save(actor=c.sysadmin, rule=ScoreRule(name="不排名", show_ranking=False))
     page = client.get("/scorecards/?period=2026-06").content.decode()
