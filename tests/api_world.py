@@ -12,7 +12,10 @@ the three administrators (三员) and, among 州委督查室's tasks:
 - TP passed down to 甲县, which decomposes it into TC (甲县's own task for its 发改局 and 城关镇);
 - TB, 乙县's own task; TN, 邻州's task, which nobody in 示范州 may see;
 - a 研判 of T1 by 州委督查室, and June's 督查通报 (Word only) of 示范州, 甲县, 乙县 and 邻州, each made by
-  that unit's supervisor.
+  that unit's supervisor;
+- 智能分解: minutes read by 州委督查室 (X1: three proposed tasks, X1a–X1c, led by 州发改委, 州财政局 and
+  甲县发改局) and by 乙县's supervisor (X2: two, X2a–X2b, led by 乙县发改局), every unit matched and every
+  deadline ahead, so that either office may accept its own.
 
 `Oracle` says who may see what by the plain rules of DESIGN.md ("Data scope"), worked out in Python over
 the rows, never through the selectors.
@@ -30,6 +33,8 @@ from duban.core.cast import build_cast
 from duban.core.periods import month
 from duban.escalation.models import Notice, Urge
 from duban.escalation.services import urge_send
+from duban.extract.models import Extraction, ProposedTask
+from duban.extract.services import extraction_create
 from duban.org import services as org
 from duban.org.models import ADMIN_ROLES, Role, RoleGrant, Unit, UnitLevel, User
 from duban.scorecards.models import TaskConfidence
@@ -51,6 +56,19 @@ D = dt.date
 PDF = b"%PDF-1.4 progress 1 0 obj << >> endobj %%EOF"
 XLSX = b"PK\x03\x04 funds"
 JPEG = b"\xff\xd8\xff\xe0 site photo"
+
+MINUTES_PREFECTURE = """州政府第13次常务会议纪要
+2026年5月29日
+一、关于重点项目建设
+（一）由州发改委牵头，州财政局配合，于2026年7月底前完成重点项目年度投资计划调整。
+（二）州财政局负责统筹专项债券资金，2026年8月底前完成首批资金拨付。
+（三）甲县发展和改革局要加快项目前期工作，年底前完成可研批复。
+"""
+MINUTES_OTHER_COUNTY = """乙县县委常委会会议纪要
+2026年5月29日
+一、乙县发展和改革局牵头，2026年8月底前完成农村公路提升方案。
+二、乙县发展和改革局负责，2026年9月底前完成县域物流中心选址，并报县政府审定。
+"""
 
 # The roles of the matrix, each played by one person (None: no credentials at all).
 ROLES = ("supervisor", "leader", "unit_head", "liaison", "inspector", "sysadmin", "secadmin", "auditor",
@@ -228,6 +246,13 @@ def build_world() -> World:
     for name, maker, scope in (("BLp", sup, c.prefecture), ("BLc", c.county_supervisor, c.county),
                                ("BLo", c.other_supervisor, c.other_county), ("BLn", nb_sup, neighbour)):
         n[name] = bulletin_generate(actor=maker, scope_unit=scope, period=june, formats=("docx",))
+    # 智能分解: each office's supervisor reads minutes naming units below their own.
+    n["X1"] = extraction_create(actor=sup, text=MINUTES_PREFECTURE)
+    n["X2"] = extraction_create(actor=c.other_supervisor, text=MINUTES_OTHER_COUNTY)
+    for name in ("X1", "X2"):
+        for letter, item in zip("abc", ProposedTask.objects.filter(extraction=n[name]).order_by("position"),
+                                strict=False):
+            n[name + letter] = item
     # Units named by what the matrix does with them (the scope of a new bulletin).
     n.update(Upref=c.prefecture, Ucounty=c.county, Uother=c.other_county)
 
@@ -263,6 +288,8 @@ class Oracle:
       are the blockers and files that came with it.
     - The timeline of a task (its events) shows what the person may see of the task: not the steps of a
       report, blocker or extension hidden from them.
+    - A document read by 智能分解, and its proposed tasks, are seen by the supervisors of the office that
+      read it, and by nobody else: not by a supervisor above or below, not by the administrators.
     """
 
     def __init__(self):
@@ -272,6 +299,7 @@ class Oracle:
         self.reports = {r.pk: r for r in Report.objects.all()}
         self.blockers = {b.pk: b for b in Blocker.objects.all()}
         self.extensions = {e.pk: e for e in Extension.objects.all()}
+        self.extractions = {x.pk: x for x in Extraction.objects.all()}
         self.units_of_task = defaultdict(set)
         for a in self.assignments.values():
             self.units_of_task[a.task_id].add(a.unit_id)
@@ -371,6 +399,12 @@ class Oracle:
         return (bool(self._business(user) & OVERSIGHT) and user.unit_id is not None
                 and self.below(b.scope_unit_id, user.unit_id))
 
+    def extraction(self, user, x) -> bool:
+        return Role.SUPERVISOR in self._business(user) and user.unit_id == x.unit_id
+
+    def proposed_task(self, user, p) -> bool:
+        return self.extraction(user, self.extractions[p.extraction_id])
+
     def unit(self, user, u) -> bool:
         return u.is_active and (bool(self._business(user)) or Role.SYSADMIN in self._admin(user))
 
@@ -401,7 +435,7 @@ PATH_KINDS = {
     "blocker_id": "blocker", "evidence_id": "evidence", "milestone_id": "milestone",
     "decision_id": "decision",
     "unit_id": "unit", "person_id": "person", "token_id": "token", "notice_id": "notice",
-    "bulletin_id": "bulletin",
+    "bulletin_id": "bulletin", "extraction_id": "extraction", "item_id": "proposed_task",
 }
 # Path parameters that name no row, after the one that does, and the value they are given.
 PATH_VALUES = {"kind": "docx"}
@@ -414,7 +448,7 @@ KIND_MODELS = {
     "blocker": Blocker, "evidence": Evidence, "milestone": Milestone, "instruction": Instruction,
     "unit": Unit,
     "person": User, "event": Event, "notice": Notice, "urge": Urge, "bulletin": Bulletin,
-    "confidence": TaskConfidence,
+    "confidence": TaskConfidence, "extraction": Extraction, "proposed_task": ProposedTask,
 }
 
 

@@ -135,6 +135,8 @@ class Fuzz:
                 body[name] = [value] if name.endswith("_ids") else value
         if "version" in body and path_row is not None and hit % 2:
             row = KIND_MODELS[path_row[0]].objects.filter(pk=path_row[1]).first()
+            if row is not None and not hasattr(row, "version") and hasattr(row, "extraction"):
+                row = row.extraction  # a proposed task's changes carry its extraction's version
             if row is not None and hasattr(row, "version"):
                 body["version"] = row.version
 

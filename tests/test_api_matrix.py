@@ -25,7 +25,16 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from api_world import ADMINS, PATH_KINDS, PATH_VALUES, ROLES, Oracle, build_world, rows_of
+from api_world import (
+    ADMINS,
+    MINUTES_PREFECTURE,
+    PATH_KINDS,
+    PATH_VALUES,
+    ROLES,
+    Oracle,
+    build_world,
+    rows_of,
+)
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -48,6 +57,7 @@ LIST_KINDS = {
     "tasks": "task", "decisions": "decision", "assignments": "assignment", "reports": "report",
     "extensions": "extension", "blockers": "blocker", "units": "unit", "people": "person", "tokens": "token",
     "events": "event", "notices": "notice", "urges": "urge", "bulletins": "bulletin",
+    "extractions": "extraction",
 }
 # Lists of what hangs from one task: its timeline and its urges.
 TASK_SUBLISTS = ("/events", "/urges")
@@ -92,6 +102,9 @@ MAY = {
     "preference_set": EVERYONE,
     "bulletin_generate": SUPERVISORS | {"leader"}, "ledger_preview": SUPERVISORS, "ledger_import": SUPERVISORS,
     "task_confidence_record": SUPERVISORS,
+    # 智能分解: the supervisors of the office that read the document.
+    **dict.fromkeys(("extraction_create", "extraction_item_update", "extraction_item_drop", "extraction_item_merge",
+                     "extraction_item_split", "extraction_accept", "extraction_discard"), SUPERVISORS),
 }
 # In the world as built, these roles succeed on their row in scope: proof that the bodies are right and
 # that the refusals elsewhere are about permission, not about a broken request.
@@ -113,6 +126,9 @@ SUCCEEDS = {
     "notice_read_all": EVERYONE, "preference_set": EVERYONE,
     "bulletin_generate": SUPERVISORS | {"leader"}, "ledger_preview": SUPERVISORS, "ledger_import": SUPERVISORS,
     "task_confidence_record": SUPERVISORS,
+    # Each office on its own document: 州委督查室 on X1, 乙县 on X2 (every unit matched, deadlines ahead).
+    **dict.fromkeys(("extraction_create", "extraction_item_update", "extraction_item_drop", "extraction_item_merge",
+                     "extraction_item_split", "extraction_accept", "extraction_discard"), SUPERVISORS),
 }
 # What the administrators may read (三员分立); every other operation is business content to them.
 # Their own inbox and channel choice are theirs, like their tokens.
@@ -133,11 +149,13 @@ PREFERRED = {
     "report_review": ["R1"], "extension_decide": ["E2"], "blocker_escalate": ["B2"], "blocker_answer": ["B1"],
     "assignment_urge": ["A7d"], "notice_read": ["NL"], "bulletin_generate": ["Upref"],
     "task_confidence_record": ["T1"],
+    "extraction_item_update": ["X1a"], "extraction_item_drop": ["X1b"], "extraction_item_merge": ["X1a"],
+    "extraction_item_split": ["X1a"], "extraction_accept": ["X1"], "extraction_discard": ["X1"],
 }
 # Extensions of a key (挂牌) task are the leader's to decide; 乙县's supervisor makes 乙县's bulletin.
 PREFERRED_BY_ROLE = {("extension_decide", "leader"): ["E1"], ("bulletin_generate", "outsider_supervisor"): ["Uother"]}
 # Unsafe operations whose body travels as multipart form data (with files).
-MULTIPART = {"report_submit", "ledger_preview", "ledger_import"}
+MULTIPART = {"report_submit", "ledger_preview", "ledger_import", "extraction_create"}
 
 
 @dataclass(frozen=True)
@@ -161,6 +179,7 @@ BODY_SUBJECTS = {"task_create": [Subject("decision", "decision_id"),
 BODY_REFERENCES = {
     "task_create": [("lead_unit_ids", "unit")], "task_update": [("responsible_leader_id", "person")],
     "assignment_reassign": [("unit_id", "unit")], "blocker_escalate": [("leader_id", "person")],
+    "extraction_item_update": [("lead_unit_ids", "unit")],
 }
 
 
@@ -248,7 +267,8 @@ class Matrix:
                         for role in ROLES}
         self.rows = {kind: rows_of(kind) for kind in ("decision", "task", "assignment", "report", "extension",
                                                       "blocker", "evidence", "milestone", "unit", "person",
-                                                      "notice", "urge", "bulletin")}
+                                                      "notice", "urge", "bulletin", "extraction",
+                                                      "proposed_task")}
         self.rows["token"] = [world.spare_tokens[r] for r in SIGNED_IN] + [world.foreign_token]
         self.visible = {role: {kind: {row.pk for row in rows if self.sees(role, kind, row)}
                                for kind, rows in self.rows.items()} for role in ROLES}
@@ -538,6 +558,8 @@ class Matrix:
         """A plausible body for `op` on `row` (fetched fresh, so that its version is current)."""
         c = self.c
         version = getattr(row, "version", None)
+        if version is None and hasattr(row, "extraction_id"):
+            version = row.extraction.version  # a proposed task is changed under its extraction's version
         # A unit under the role's own, for a new task to be led by.
         below = {"inspector": c.county_drc, "outsider_supervisor": c.other_drc,
                  "outsider_liaison": c.other_drc}
@@ -579,6 +601,16 @@ class Matrix:
             "ledger_preview": lambda: {"file": ledger_upload(lead_unit)},
             "ledger_import": lambda: {"file": ledger_upload(lead_unit), "kind": "meeting"},
             "task_confidence_record": lambda: {"level": "yellow_red", "reason": "配套资金未落实，按期完成有风险。"},
+            "extraction_create": lambda: {"text": MINUTES_PREFECTURE, "issued_on": "2026-05-29"},
+            "extraction_item_update": lambda: {"version": version, "text": f"{row.text}（调整）",
+                                               "lead_unit_ids": [lead_unit.pk], "other_unit_ids": [],
+                                               "deadline": "2026-09-30"},
+            "extraction_item_drop": lambda: {"version": version},
+            "extraction_item_merge": lambda: {"version": version},
+            "extraction_item_split": lambda: {"version": version, "at": max(1, len(row.text) // 2)},
+            "extraction_accept": lambda: {"version": version, "kind": "meeting", "title": "州政府第13次常务会议纪要",
+                                          "issued_on": "2026-05-29", "doc_number": "州府纪〔2026〕13号"},
+            "extraction_discard": lambda: {"version": version},
         }
         assert op.name in bodies, f"no body for the unsafe operation {op.name}: add one to Matrix.body"
         body = bodies[op.name]()

@@ -181,7 +181,7 @@ def test_accepting_creates_the_decision_and_its_draft_tasks_all_or_none(cast, fr
     assert Event.objects.get(verb="extraction.accept").payload == {"decision": decision.pk, "tasks": 4}
     with pytest.raises(DomainError) as error:
         x.extraction_item_drop(actor=c.supervisor, item_id=fourth.pk, version=None)
-    assert error.value.code == "extract_not_draft"
+    assert error.value.code == "extraction_illegal_transition"
 
 
 # ---- the pages -----------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from duban.api import account, assignments, bulletins, errors, ledger, notices, scorecards, tasks
+from duban.api import account, assignments, bulletins, errors, extract, ledger, notices, scorecards, tasks
 from duban.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -25,3 +25,4 @@ api.add_router("", notices.router)
 api.add_router("", bulletins.router)
 api.add_router("", ledger.router)
 api.add_router("", scorecards.router)
+api.add_router("", extract.router)

@@ -118,7 +118,7 @@ def _open_draft(actor, extraction_id: int, version: int | None) -> Extraction:
     access_extraction(actor, extraction)
     check_version(extraction, version, "extraction")
     if extraction.state != ExtractionState.DRAFT:
-        raise DomainError("extract_not_draft", "该文档的分解结果已确认或已放弃，不能再修改。")
+        raise DomainError("extraction_illegal_transition", "该文档的分解结果已确认或已放弃，不能再修改。")
     return extraction
 
 
