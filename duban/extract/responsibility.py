@@ -63,7 +63,8 @@ def names_of(text: str) -> list[str]:
     carry = ""
     for index, piece in enumerate(pieces):
         last = index == len(pieces) - 1
-        if not by_field and not last and (not _plausible_unit(piece) or len(piece) == 1) and len(piece) <= 6:
+        if (not by_field and not last and (not _plausible_unit(piece) or len(piece) == 1) and len(piece) <= 6
+                and not piece.startswith("各")):
             carry += piece + "、"
             continue
         out.append(carry + piece)
@@ -214,7 +215,23 @@ def responsibility_of(text: str) -> Responsibility:
     m = re.search(r"(?:^|[，。；]|由)(?:请)?([^，。；由]{2,40}?)会同([^，。；]{2,60}?)(?=[研制做推抓加开组完负落])", text)
     if m and all(_plausible_unit(n) for n in names_of(m[1])):
         return Responsibility(names_of(m[1]), names_of(m[2]), (m.start(1), m.end(2)))
-    return _subjects(text) or _actor(text)
+    return _paired(text) or _subjects(text) or _actor(text)
+
+
+PAIRED = re.compile(r"(?:^|[，。；：:])\s*(?:会议(?:要求|决定|明确|议定)[，：:]\s*)?([^，。；：:]{2,40}?)牵头[，,]"
+                    r"([^，。；：:]{2,80}?)(?:配合|参与|协助|协同)")
+
+
+def _paired(text: str) -> Responsibility:
+    """“A牵头，B、C配合” written as a sentence's own clauses, without 由 or a bracket."""
+    m = PAIRED.search(text)
+    if m is None:
+        return Responsibility()
+    lead, other = names_of(m[1]), names_of(m[2])
+    if not lead or not all(_plausible_unit(n) for n in lead) or not all(
+            _plausible_unit(n) or n.startswith("各") for n in other):  # 各地、各部门 cooperate as groups
+        return Responsibility()
+    return Responsibility(lead, [n for n in other if n not in lead], (m.start(1), m.end(2)))
 
 
 # An item that opens with who acts: “州财政局要…”, “一是州水利局要牵头…”, “6月30日前，州政府督查室汇总…”,

@@ -243,9 +243,9 @@ def _one_task(source: Source, blocks: list[Block], kinds: list[str | None], inde
     for i in points:
         if responsibility_of(source.block_text(blocks[i])):
             return False
-        # A numbered point owns the label lines under it (牵头单位：…), but for the last one: what follows the
-        # last of points that name no one is the whole list's. An 一是 paragraph owns only its own words.
-        if kinds[i] != "shi" and i != points[-1]:
+        # A numbered point owns the label lines under it (牵头单位：…), but for the last of several: what follows
+        # the last of points that name no one is the whole list's. An 一是 paragraph owns only its own words.
+        if kinds[i] != "shi" and (i != points[-1] or len(points) == 1):
             own = [source.block_text(blocks[i])] + [source.block_text(blocks[j]) for j in range(i + 1, end)
                                                     if all(kinds[k] is None for k in range(i + 1, j + 1))]
             if responsibility_of("\n".join(own)):

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from duban.core import clock
 from duban.extract.matching import UnitMatcher
@@ -47,8 +48,11 @@ class Command(BaseCommand):
                 raise CommandError(f"找不到单位：{options['unit']}")
             units = units.filter(path__startswith=root.path)
         reference = options["date"] or document_date(source) or clock.today()
-        proposals = propose(source, calendar=get_calendar(), reference=reference,
-                            matcher=UnitMatcher(units.only("pk", "name", "short_name", "aliases")))
+        try:
+            proposals = propose(source, calendar=get_calendar(), reference=reference,
+                                matcher=UnitMatcher(units.only("pk", "name", "short_name", "aliases")))
+        except DatabaseError as error:
+            raise CommandError("数据库尚未初始化（读不到工作日历和单位）：请先运行 duban migrate。") from error
         if options["json"]:
             self.stdout.write(json.dumps([p.as_json() for p in proposals], ensure_ascii=False, indent=2))
             return
