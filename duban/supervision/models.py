@@ -227,7 +227,7 @@ class Assignment(VersionedModel):
         verbose_name = "承办"
         verbose_name_plural = "承办"
         indexes = [
-            models.Index(fields=["unit", "state"]),
+            models.Index(fields=["unit", "state", "task"]),
             models.Index(fields=["unit", "light"]),
             models.Index(fields=["task", "role"]),
             models.Index(fields=["state", "light"]),
