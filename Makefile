@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web screens browser docs-tools bulletin-screen eval-extract lint install clean
+.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web bench-docs screens browser docs-tools bulletin-screen eval-extract eval-padding eval-quality lint install clean
 VENDOR := duban/static/vendor/.stamp
 
 $(BIN)/duban: pyproject.toml
@@ -64,11 +64,23 @@ bench-api: $(BIN)/locust
 bench-web: install
 	@bash scripts/bench-web.sh
 
+# Bulletins, a 100,000-row 台账 export and a 10,000-row import at the province size: time and peak memory, beside the SQL alone (docs/bench.md).
+bench-docs: install
+	@bash scripts/bench-docs.sh
+
 # 智能分解 against the hand-annotated set in bench/extract/: precision, recall and F1 of item boundaries, lead
 # units, other units and deadlines, and the time for a 100-page document (docs/extract.md).
 eval-extract: install
 	$(BIN)/python bench/extract/check_gold.py
 	$(BIN)/python bench/eval_extract.py
+
+# Padding advice (套话多、事实少) on hand-written reports, and near-copy detection on a planted corpus against brute
+# force: precision, recall and time per report (docs/quality.md).
+eval-padding: install
+	$(BIN)/python bench/padding_eval.py
+
+eval-quality: install
+	$(BIN)/python bench/quality_eval.py
 
 # Pictures of every page of the browser story, at desktop and phone widths, in bench/screens/.
 screens: install

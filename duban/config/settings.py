@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "duban.bulletins",
     "duban.scorecards",
     "duban.extract",
+    "duban.quality",
     "duban.web",
 ]
 

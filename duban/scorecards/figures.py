@@ -81,6 +81,8 @@ class UnitCard:
     active: int = 0  # at work during the period: the base of the extension rate
     reports: int = 0
     returned: int = 0
+    copied: int = 0  # of `reports`, flagged as near-copies of an earlier report (duban.quality): shown, not scored
+    padded: int = 0  # of `reports`, flagged as mostly stock phrases with few facts: shown, not scored
     extensions: int = 0
     extensions_approved: int = 0
     extensions_denied: int = 0
@@ -100,6 +102,14 @@ class UnitCard:
     @property
     def return_rate(self):
         return _ratio(self.returned, self.reports)
+
+    @property
+    def copied_rate(self):
+        return _ratio(self.copied, self.reports)
+
+    @property
+    def padded_rate(self):
+        return _ratio(self.padded, self.reports)
 
     def penalised_overdue(self, rule: ScoreRule) -> int:
         return self.overdue - (self.overdue_with_reason if rule.objective_exempts else 0)
@@ -185,12 +195,15 @@ def scorecard_for(*, user, period: Period, rule: ScoreRule | None = None) -> Sco
             reports=Count("pk", filter=Q(sent_day__gte=start, sent_day__lte=last)),
             returned=Count("pk", filter=Q(state=ReportState.RETURNED, reviewed_day__gte=start,
                                           reviewed_day__lte=last)),
+            copied=Count("pk", filter=Q(sent_day__gte=start, sent_day__lte=last, quality__copied=True)),
+            padded=Count("pk", filter=Q(sent_day__gte=start, sent_day__lte=last, quality__padded=True)),
         )
     )
     for r in report_rows:
         card = cards.get(r["assignment__unit_id"])
         if card is not None:
             card.reports, card.returned = r["reports"], r["returned"]
+            card.copied, card.padded = r["copied"], r["padded"]
 
     # ---- extensions ----
     asked_in = Q(asked_day__gte=start, asked_day__lte=last)

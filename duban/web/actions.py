@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 
 from duban.core import clock
 from duban.escalation.services import urge_send
@@ -88,7 +89,15 @@ def _decide(data, files, obj, page):
 
 
 def _report_form(data, files, obj, page):
-    return ReportForm(data, files, targets=page.targets if page else ())
+    form = ReportForm(data, files, targets=page.targets if page else ())
+    if obj is not None:
+        # As the unit writes, duban says whether the draft repeats an earlier report or is mostly stock phrases.
+        form.check_url = reverse("web:report_check", args=[obj.pk])
+        form.fields["text"].widget.attrs.update({
+            "hx-post": form.check_url, "hx-trigger": "input changed delay:1s, change",
+            "hx-target": f"#report-check-{obj.pk}", "hx-swap": "innerHTML"})
+        form.check_id = f"report-check-{obj.pk}"
+    return form
 
 
 def _reassign_form(data, files, obj, page):

@@ -9,6 +9,7 @@ from duban.web.views import (
     inbox,
     ledger,
     lists,
+    quality,
     scorecards,
     tasks,
     workbench,
@@ -28,4 +29,5 @@ urlpatterns = [
     *scorecards.urlpatterns,
     *bulletins.urlpatterns,
     *extract.urlpatterns,
+    *quality.urlpatterns,
 ]

@@ -11,6 +11,7 @@ from django.db import transaction
 from duban.core import clock
 from duban.core.errors import DomainError
 from duban.org.models import Role
+from duban.quality.services import report_quality_record
 from duban.supervision.access import access_act_for_unit, access_lead_task, access_supervise_task, in_subtree
 from duban.supervision.models import (
     Assignment,
@@ -108,11 +109,13 @@ def report_submit(*, actor, assignment: Assignment, text: str, progress: int, is
     for blocker_text in blockers or []:
         Blocker.objects.create(assignment=a, report=report, raised_by=actor, raised_at=clock.now(),
                                text=require_text(blocker_text, "blocker_text_required", "请写明堵点难点。"))
+    quality = report_quality_record(report)
     if not needs_unit:
         _deliver(a, report)
     record(actor=actor, verb="report.submit", obj=report, task=a.task, unit_id=a.unit_id, progress=progress,
            final=is_final, state=report.state, values={str(t): str(v) for t, v in values},
-           files=[n for n, _ in checked_files], blockers=len(blockers or []))
+           files=[n for n, _ in checked_files], blockers=len(blockers or []),
+           quality=[flag["code"] for flag in quality.flags])
     sync_task(a.task)
     return report
 

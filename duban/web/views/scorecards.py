@@ -45,6 +45,8 @@ def scorecards(request):
         "sign_rate": _percent(c.sign_rate),
         "on_time_rate": _percent(c.on_time_rate),
         "return_rate": _percent(c.return_rate),
+        "copied_rate": _percent(c.copied_rate),
+        "padded_rate": _percent(c.padded_rate),
         "score": "—" if c.score is None else f"{c.score:.1f}",
         "overdue_penalised": c.penalised_overdue(card.rule),
     } for c in card.units]

@@ -153,7 +153,7 @@ def task_page_context(request, task_id: int, failed: tuple | None = None) -> dic
     for a in assignments:
         a.task = task
     reports = list(report_list_for(user=user, filters={"task": task.pk}).select_related("reviewed_by",
-                                                                                      "unit_reviewed_by")
+                                                                                      "unit_reviewed_by", "quality")
                    .prefetch_related(Prefetch("values", queryset=TargetValue.objects.select_related("target")))
                    .order_by("-submitted_at", "-id"))
     extensions = list(extension_list_for(user=user, filters={"task": task.pk}).order_by("-id"))
