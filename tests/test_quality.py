@@ -226,3 +226,19 @@ def test_the_scorecard_shows_each_units_copied_and_padded_rates_without_scoring_
     assert (card.reports, card.copied, card.padded) == (3, 1, 1)
     assert card.copied_rate == pytest.approx(1 / 3) and card.padded_rate == pytest.approx(1 / 3)
     assert "copied" not in card.ratios and "padded" not in card.ratios  # shown beside the score, not in it
+
+
+def test_one_report_serves_every_supervisor_who_follows_the_task(cast, frozen):
+    """同类材料最多报一次: the prefecture's and the county's supervisors follow one task of 甲县发改局; the unit
+    reports once and both read that one report — duban never asks the unit for a second."""
+    from duban.supervision.selectors import report_list_for
+
+    c = cast
+    a = signed(c, c.county_drc_liaison, assigned(c, "建设县域物流中心", c.county_drc))
+    report = submit(c.county_drc_liaison, a, FRESH)
+    s.report_unit_approve(actor=c.county_drc_head, report=report, approve=True)
+    for supervisor in (c.supervisor, c.county_supervisor):
+        assert list(report_list_for(user=supervisor, filters={"task": a.task_id})) == [report]
+    june = month(2026, 6)
+    [county] = [b for b in burden_for(user=c.supervisor, period=june) if b.unit_id == c.county_drc.pk]
+    assert (county.sent, county.repeated) == (1, 0)
