@@ -177,9 +177,8 @@ def _cards(items, names: dict[int, str]) -> list[dict]:
 def _review_context(request, extraction, *, accept_form=None, editing=None, edit_form=None) -> dict:
     items = list(proposed_task_list_for(user=request.user, extraction=extraction))
     ids = {pk for i in items for pk in i.lead_unit_ids + i.other_unit_ids}
-    names = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "short_name")) if ids else {}
-    names.update({pk: full for pk, full in Unit.objects.filter(pk__in=[k for k, v in names.items() if not v])
-                 .values_list("pk", "name")})
+    names = {pk: short or name for pk, short, name in
+             Unit.objects.filter(pk__in=ids).values_list("pk", "short_name", "name")} if ids else {}
     kept = [i for i in items if not i.dropped]
     if accept_form is None and extraction.state == ExtractionState.DRAFT:
         kind = DecisionKind.MEETING if "纪要" in extraction.title else DecisionKind.DOCUMENT
