@@ -1,0 +1,1 @@
+"""群众线索 (public clues): intake, triage and the similar-clue suggestion."""
