@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web bench-docs screens browser docs-tools bulletin-screen eval-extract eval-padding eval-quality lint install clean
+.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web bench-docs screens browser docs-tools bulletin-screen eval-extract eval-padding eval-quality bench-quality bench-voice lint install clean
 VENDOR := duban/static/vendor/.stamp
 
 $(BIN)/duban: pyproject.toml
@@ -81,6 +81,17 @@ eval-padding: install
 
 eval-quality: install
 	$(BIN)/python bench/quality_eval.py
+
+# Similar clues (群众线索): recall@3 on hand-written pairs among distractors, then suggestion latency and intake
+# at 1,000,000 stored clues, beside a brute-force scan (duban/voice/similar.py).
+bench-voice: install
+	$(BIN)/python bench/voice_eval.py
+	$(BIN)/python bench/voice_eval.py --scale 1000000
+
+# The near-copy check at the province's size: one new report against 5,000,000 stored ones, p50/p95, indexing and
+# memory, beside brute force, on SQLite and PostgreSQL (docs/quality.md). BENCH_SCALE=0.01 for 50,000 reports.
+bench-quality: install
+	@bash scripts/bench-quality.sh
 
 # Pictures of every page of the browser story, at desktop and phone widths, in bench/screens/.
 screens: install

@@ -242,3 +242,21 @@ def test_one_report_serves_every_supervisor_who_follows_the_task(cast, frozen):
     june = month(2026, 6)
     [county] = [b for b in burden_for(user=c.supervisor, period=june) if b.unit_id == c.county_drc.pk]
     assert (county.sent, county.repeated) == (1, 0)
+
+
+def test_a_text_stored_many_times_reads_only_the_newest_of_each_bucket(cast, two_units, frozen, monkeypatch):
+    """已完成。 stored a million times must cost what a rare text costs: each band key's bucket is read newest
+    first and no further than BUCKET_MAX."""
+    from duban.quality import services as quality_services
+
+    c = cast
+    drc, finance = two_units
+    first = submit(c.drc_liaison, drc, ORIGINAL)
+    s.report_unit_approve(actor=c.drc_head, report=first, approve=True)
+    second = submit(c.finance_liaison, finance, ORIGINAL)
+    monkeypatch.setattr(quality_services, "BUCKET_MAX", 1)
+    assert quality_services._candidates(similarity.band_keys(similarity.signature(ORIGINAL)), None) == [second.pk]
+    monkeypatch.setattr(quality_services, "BUCKET_MAX", 200)
+    assert quality_services._candidates(similarity.band_keys(similarity.signature(ORIGINAL)), None) == [
+        second.pk, first.pk]
+    assert quality_services._candidates(similarity.band_keys(similarity.signature(ORIGINAL)), second.pk) == [first.pk]

@@ -9,8 +9,7 @@ submits. It tells the unit how alike and what kind of report it resembles, never
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 
 from duban.audit.chain import event_append
 from duban.core import clock
@@ -23,6 +22,7 @@ from duban.supervision.models import Report, Target
 log = logging.getLogger("duban.quality")
 
 CANDIDATES_MAX = 50  # reports sharing the most band keys, checked exactly
+BUCKET_MAX = 200  # reports read per band key, the newest
 PHRASES_MAX = 500
 
 
@@ -52,6 +52,24 @@ def phrases_for(unit: Unit) -> tuple[str, ...]:
     return tuple(padding.DEFAULT_STOCK_PHRASES)
 
 
+def _candidates(keys: list[int], exclude_report: int | None) -> list[int]:
+    """The reports sharing the most band keys with `keys`: of each key's bucket only the newest BUCKET_MAX are
+    read, so a stock sentence stored a million times (已完成。) costs no more than a rare text. Raw SQL: a
+    limit inside each part of a UNION cannot be written with the ORM on SQLite."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return []
+    table = connection.ops.quote_name(ReportBand._meta.db_table)
+    per_key = BUCKET_MAX + (1 if exclude_report else 0)  # the report itself may take a slot
+    part = (f"SELECT * FROM (SELECT report_id FROM {table} WHERE key = %s ORDER BY report_id DESC "
+            f"LIMIT {per_key}) AS b{{i}}")
+    sql = (f"SELECT report_id, COUNT(*) AS n FROM ({' UNION ALL '.join(part.format(i=i) for i in range(len(keys)))}) "
+           f"AS u WHERE report_id <> %s GROUP BY report_id ORDER BY n DESC, report_id DESC LIMIT {CANDIDATES_MAX}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*keys, exclude_report or 0])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _kind(found: dict, task_id: int, unit_id: int) -> str:
     if found["assignment__task_id"] == task_id:
         return MatchKind.SAME_UNIT if found["assignment__unit_id"] == unit_id else MatchKind.OTHER_UNIT
@@ -64,10 +82,7 @@ def check_text(text: str, *, task_id: int, unit: Unit, values_given: bool, expec
     result = Check()
     sig = similarity.signature(text)
     result.keys = similarity.band_keys(sig)
-    hits = (ReportBand.objects.filter(key__in=result.keys)
-            .exclude(report_id=exclude_report).values("report_id")
-            .annotate(n=Count("key")).order_by("-n", "-report_id")[:CANDIDATES_MAX])
-    ids = [h["report_id"] for h in hits]
+    ids = _candidates(result.keys, exclude_report)
     if ids:
         rows = {r["pk"]: r for r in Report.objects.filter(pk__in=ids).values(
             "pk", "text", "assignment__task_id", "assignment__unit_id")}
