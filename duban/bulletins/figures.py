@@ -16,6 +16,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -31,6 +32,7 @@ from django.db.models import (
 from duban.core import clock
 from duban.core.periods import Period
 from duban.org.models import Unit
+from duban.quality.burden import burden_totals
 from duban.scorecards.models import ConfidenceLevel, TaskConfidence
 from duban.supervision.models import (
     Assignment,
@@ -63,10 +65,16 @@ def _scope_tasks(user, scope: Unit) -> QuerySet[Task]:
             .order_by())
 
 
+def _subtree(scope: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=scope.path).values("pk")
+
+
 def _scope_assignments(user, scope: Unit) -> QuerySet[Assignment]:
     """Live assignments the reader may see, held by a unit of the scope's subtree."""
+    # The subtree's unit ids, not a join to the unit's path: the databases then read the assignments of
+    # those units by index, not every assignment of the province.
     return (assignment_list_for(user=user)
-            .filter(unit__path__startswith=scope.path)
+            .filter(unit_id__in=_subtree(scope))
             .exclude(state__in=ENDED_ASSIGNMENT_STATES)
             .exclude(task__state__in=NOT_LIVE_TASK_STATES)
             .order_by())
@@ -129,7 +137,7 @@ def targets(user, scope: Unit, period: Period, limit: int = LIMITS["targets"]) -
     decimal = DecimalField(max_digits=18, decimal_places=4)
     qs = (target_list_for(user=user)
           .prefetch_related(None)
-          .filter(task__in=_scope_tasks(user, scope).values("pk"))
+          .filter(Exists(_scope_tasks(user, scope).filter(pk=OuterRef("task_id"))))
           .order_by()
           .annotate(latest=Subquery(latest.values("value")[:1], output_field=decimal),
                     latest_on=Subquery(latest.values("recorded_on")[:1])))
@@ -196,7 +204,9 @@ def key_tasks(user, scope: Unit, period: Period, limit: int = LIMITS["key"]) -> 
     """Open key tasks, the worst light and the nearest deadline first, each with its lead units."""
     severity = Case(When(light=Light.RED, then=Value(0)), When(light=Light.YELLOW, then=Value(1)),
                     default=Value(2), output_field=IntegerField())
-    qs = _scope_tasks(user, scope).filter(state__in=OPEN_TASK_STATES, is_key=True)
+    # is_key IN (true), not is_key = true: SQLite reads the bare boolean column Django writes for the latter
+    # without the (is_key, state) index, and walks every open task instead.
+    qs = _scope_tasks(user, scope).filter(state__in=OPEN_TASK_STATES, is_key__in=[True])
     total = qs.count()
     rows = list(qs.order_by(severity, F("deadline").asc(nulls_last=True), "id")
                 .values("pk", "code", "title", "deadline", "light", "state")[:limit])
@@ -231,7 +241,10 @@ AGREES = {
 
 def _latest_judgements(tasks, until: dt.datetime) -> QuerySet[TaskConfidence]:
     """The latest judgement made before `until` of each task in `tasks` (ids or a query of ids)."""
-    newest = (TaskConfidence.objects.filter(task_id__in=tasks, at__lt=until).order_by()
+    # A query of tasks is asked per judgement (EXISTS), so the scope's tasks are never listed in full.
+    among = (Q(Exists(tasks.filter(pk=OuterRef("task_id")))) if isinstance(tasks, QuerySet)
+             else Q(task_id__in=tasks))
+    newest = (TaskConfidence.objects.filter(among, at__lt=until).order_by()
               .values("task_id").annotate(newest=Max("pk")).values("newest"))
     # Judgements are only appended, with the clock moving forward: the largest id is the latest.
     return TaskConfidence.objects.filter(pk__in=newest)
@@ -347,5 +360,6 @@ def bulletin_figures(*, user, scope: Unit, period: Period) -> dict:
         "judged": judged(user, scope, period),
         "blockers": blockers(user, scope),
         "units": units(user, scope, period),
+        "burden": burden_totals(user=user, period=period, scope=scope),
         "limits": LIMITS,
     }

@@ -140,6 +140,8 @@ class UnitFinder:
         self.units = list(unit_list_for(user=actor).filter(path__startswith=actor.unit.path)
                           .exclude(pk=actor.unit_id).select_related(None))
         self.tables: list[dict[str, list[Unit]]] = [defaultdict(list), defaultdict(list), defaultdict(list)]
+        # Each full name's key, made once: a name that is no unit's own is looked for inside all of them.
+        self.keys: list[tuple[str, Unit]] = [(_name_key(unit.name), unit) for unit in self.units]
         for unit in self.units:
             self.tables[0][_name_key(unit.name)].append(unit)
             if unit.short_name:
@@ -162,7 +164,7 @@ class UnitFinder:
             if found:
                 return self._ambiguous(name, found)
         if len(key) >= 2:
-            found = [u for u in self.units if key in _name_key(u.name)]
+            found = [u for name_key, u in self.keys if key in name_key]
             if len(found) == 1:
                 return found[0]
             if found:
