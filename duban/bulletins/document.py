@@ -409,6 +409,18 @@ def bulletin_docx(figures: dict, masthead: Masthead) -> bytes:
     else:
         w.text("本期范围内没有承办事项。")
 
+    burden = figures.get("burden")
+    if burden is not None:
+        w.subheading(3, "基层减负")  # what the units were asked for, and what twice (duban.quality.burden)
+        text = (f"本期共要求各单位报送进展材料{burden['asked']}份，实报{burden['sent']}份；发出催办"
+                f"{burden['urges']}次（通知{burden['notices']}人次），其中重复索要已报材料{burden['repeated']}次；"
+                f"按每份材料{burden['rule']['report']:g}小时、每条通知{burden['rule']['notice']:g}小时估算，"
+                f"共占用基层约{burden['hours']:g}小时")
+        if burden["most"]:
+            text += f"，其中{burden['most']['unit']}最多（约{burden['most']['hours']:g}小时）"
+        if burden["copied"] or burden["padded"]:
+            text += f"。报送的材料中疑似照抄{burden['copied']}份、疑似堆砌套话{burden['padded']}份，已提示审核人核实"
+        w.text(text + "。")
     t = figures["targets"]
     w.heading(2, "量化指标完成情况")
     if t["total"]:

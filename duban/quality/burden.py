@@ -73,12 +73,15 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def burden_for(*, user, period: Period) -> list[UnitBurden]:
-    """The burden of every unit below the reader's unit that was asked for anything or sent anything."""
+def burden_for(*, user, period: Period, scope: Unit | None = None) -> list[UnitBurden]:
+    """The burden of every unit below the reader's unit (and within `scope`'s subtree, when given) that was
+    asked for anything or sent anything."""
     v = viewer_of(user)
     if v is None or not user.has_role(Role.LEADER, Role.SUPERVISOR):
         return []
     units = unit_list_for(user=user).filter(path__startswith=v.unit_path).exclude(pk=user.unit_id)
+    if scope is not None:
+        units = units.filter(path__startswith=scope.path)
     scope = units.values("pk")
     rows: dict[int, UnitBurden] = {}
 
@@ -120,3 +123,14 @@ def burden_for(*, user, period: Period) -> list[UnitBurden]:
         b.name = names.get(b.unit_id, "")
         b.hours = round(b.asked * rule["report"] + b.notices * rule["notice"], 1)
     return sorted(rows.values(), key=lambda b: (-b.hours, -b.asked, b.name))
+
+
+def burden_totals(*, user, period: Period, scope: Unit) -> dict:
+    """The burden meter summed over a scope, for the bulletin's line: plain JSON."""
+    rows = burden_for(user=user, period=period, scope=scope)
+    totals = {key: sum(getattr(b, key) for b in rows)
+              for key in ("asked", "sent", "copied", "padded", "urges", "notices", "repeated")}
+    worst = max(rows, key=lambda b: b.hours, default=None)
+    return {**totals, "units": len(rows), "hours": round(sum(b.hours for b in rows), 1),
+            "most": {"unit": worst.name, "hours": worst.hours} if worst and worst.hours else None,
+            "rule": hours_rule()}
