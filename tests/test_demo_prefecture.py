@@ -41,7 +41,7 @@ def test_it_builds_a_year_of_the_demo_prefecture():
     assert Task.objects.filter(parent_assignment__isnull=False).exists()
 
     # Every planned task was created, under its planned title.
-    plan = plan_prefecture(7)
+    plan = plan_prefecture(7, end=summary.end)  # the history the build replayed, whatever the hour now
     created = Counter(Task.objects.filter(parent_assignment__isnull=True).values_list("title", flat=True))
     assert created == Counter(t.title for t in plan.tasks)
 
@@ -60,3 +60,16 @@ def test_it_plans_the_same_prefecture_for_the_same_seed():
     assert [t.title for t in first.tasks] == [t.title for t in second.tasks]
     other = plan_prefecture(8, end=end)
     assert [t.title for t in other.tasks] != [t.title for t in first.tasks]
+
+
+def test_the_history_ends_on_the_last_day_whose_planned_work_has_happened(frozen):
+    from duban.core import clock
+    from duban.demo.plan import history_end
+
+    frozen.move_to(clock.at_local(dt.date(2026, 6, 1), 0, 20))  # just after midnight: today's work is ahead
+    assert history_end() == dt.date(2026, 5, 31)
+    frozen.move_to(clock.at_local(dt.date(2026, 6, 1), 16, 59))
+    assert history_end() == dt.date(2026, 5, 31)
+    frozen.move_to(clock.at_local(dt.date(2026, 6, 1), 17))
+    assert history_end() == dt.date(2026, 6, 1)
+    assert plan_prefecture(7).end == dt.date(2026, 6, 1)

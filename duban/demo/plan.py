@@ -87,9 +87,20 @@ def plan_calendar() -> WorkCalendar:
     return WorkCalendar(days={d: w for d, w, _ in rows}, covered_years=frozenset(years))
 
 
+# Tasks are planned during office hours (up to 17:00); before then, today's would still lie in the future.
+LAST_PLANNED_HOUR = 17
+
+
+def history_end() -> dt.date:
+    """The last day whose planned work has all happened: today after office hours, else yesterday."""
+    now = clock.local()
+    return now.date() if now.hour >= LAST_PLANNED_HOUR else now.date() - dt.timedelta(days=1)
+
+
 def plan_prefecture(seed: int, *, end: dt.date | None = None) -> PrefecturePlan:
-    """Everything the seed decides, for a year of history ending on `end` (default: today)."""
-    end = end or clock.today()
+    """Everything the seed decides, for a year of history ending on `end` (default: `history_end()`), so that
+    every planned step lies in the past whenever the demo is built."""
+    end = end or history_end()
     start = end - dt.timedelta(days=HISTORY_DAYS)
     org = plan_org(random.Random(f"{seed}:org"))
     planner = _Planner(random.Random(f"{seed}:work"), org, start, end)

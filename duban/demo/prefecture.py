@@ -57,6 +57,7 @@ def build_prefecture(*, seed: int, password: str, out) -> DemoSummary:
     out.write(f"  共执行 {history.executed} 项操作；因状态已变化跳过 {skipped} 项{'（' + detail + '）' if detail else ''}。")
     summary = summarize(password)
     summary.seconds = time.monotonic() - started
+    summary.end = plan.end
     return summary
 
 

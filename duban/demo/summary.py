@@ -1,5 +1,6 @@
 """What a demo build reports: counts and one login per role."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 
@@ -13,6 +14,7 @@ class DemoSummary:
     reports: int = 0
     seconds: float = 0.0
     password: str = ""
+    end: dt.date | None = None  # the last day of the history replayed
     # (role label, username, unit name)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
