@@ -84,6 +84,8 @@ def check_text(text: str, *, task_id: int, unit: Unit, values_given: bool, expec
     result.keys = similarity.band_keys(sig)
     ids = _candidates(result.keys, exclude_report)
     if ids:
+        # Not through a scope selector on purpose: a copy is a copy whoever wrote the original. What a person
+        # is shown of the match is scoped where it is shown (the comparison page, the unit's warning).
         rows = {r["pk"]: r for r in Report.objects.filter(pk__in=ids).values(
             "pk", "text", "assignment__task_id", "assignment__unit_id")}
         found = similarity.near_duplicates(text, ((pk, r["text"]) for pk, r in rows.items()), 0.0)

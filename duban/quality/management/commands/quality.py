@@ -4,7 +4,6 @@ oldest first, so that each is compared with those before it — the same as if e
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from duban.quality.models import ReportQuality
 from duban.quality.services import report_quality_record
 from duban.supervision.models import Report
 
@@ -26,9 +25,8 @@ class Command(BaseCommand):
             if not pending:
                 break
             with transaction.atomic():
-                for report in pending:
-                    if not ReportQuality.objects.filter(report=report).exists():
-                        report_quality_record(report)
+                for report in pending:  # each compared with those indexed before it, as on submission
+                    report_quality_record(report)
             done += len(pending)
             self.stdout.write(f"已检查 {done} 份反馈")
         self.stdout.write(self.style.SUCCESS(f"完成：本次检查并建立索引 {done} 份反馈。"))
