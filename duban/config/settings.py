@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "duban.scorecards",
     "duban.extract",
     "duban.quality",
+    "duban.voice",
+    "duban.inspection",
     "duban.web",
 ]
 
@@ -247,6 +249,19 @@ DUBAN_PDF_TIMEOUT = env_int("DUBAN_PDF_TIMEOUT", 120)
 DUBAN_EXTENSION_BEFORE_DEADLINE = env_bool("DUBAN_EXTENSION_BEFORE_DEADLINE", True)
 # How often the worker re-runs the lights sweep, in seconds.
 DUBAN_SWEEP_INTERVAL = env_int("DUBAN_SWEEP_INTERVAL", 300)
+
+# 群众线索 (docs/voice.md). Sealed personal data: set DUBAN_FIELD_KEY in production, apart from the secret key.
+DUBAN_FIELD_KEY = env_str("DUBAN_FIELD_KEY", "") or SECRET_KEY
+DUBAN_FIELD_KEYS_OLD = env_list("DUBAN_FIELD_KEYS_OLD", [])
+# Working days a unit has to answer a clue routed to it.
+DUBAN_CLUE_ANSWER_WORKDAYS = env_int("DUBAN_CLUE_ANSWER_WORKDAYS", 10)
+# Submissions allowed per address per hour and per phone number per day; lookups by code per address per hour.
+DUBAN_CLUE_LIMIT_PER_ADDRESS = env_int("DUBAN_CLUE_LIMIT_PER_ADDRESS", 5)
+DUBAN_CLUE_LIMIT_PER_PHONE = env_int("DUBAN_CLUE_LIMIT_PER_PHONE", 3)
+DUBAN_CLUE_LOOKUPS_PER_ADDRESS = env_int("DUBAN_CLUE_LOOKUPS_PER_ADDRESS", 60)
+# Photos per clue or visit, and the largest accepted upload.
+DUBAN_PHOTO_MAX_COUNT = env_int("DUBAN_PHOTO_MAX_COUNT", 6)
+DUBAN_PHOTO_MAX_BYTES = env_int("DUBAN_PHOTO_MAX_MB", 10) * 1024 * 1024
 
 # ---- Urging and delivery (DESIGN.md: Escalation ladder) ----
 # Office hours for routine notices (Asia/Shanghai): outside them, and on days off, they wait
