@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web bench-docs screens browser docs-tools bulletin-screen eval-extract eval-padding eval-quality bench-quality bench-voice lint install clean
+.PHONY: run test test-sqlite test-postgres bench bench-api bench-sweep bench-web bench-docs screens browser docs-tools bulletin-screen eval-extract eval-padding eval-quality bench-quality bench-voice bench-voice-db lint install clean
 VENDOR := duban/static/vendor/.stamp
 
 $(BIN)/duban: pyproject.toml
@@ -87,6 +87,11 @@ eval-quality: install
 bench-voice: install
 	$(BIN)/python bench/voice_eval.py
 	$(BIN)/python bench/voice_eval.py --scale 1000000
+
+# The same suggestions from the database (duban/voice/store.py) at 100,000 stored clues, on SQLite and PostgreSQL:
+# rebuild and submission rates, suggestion p50/p95 beside a brute-force scan, recall. BENCH_VOICE_CLUES to resize.
+bench-voice-db: install
+	@bash scripts/bench-both.sh "similar clues in the database" bench/voice_store.py
 
 # The near-copy check at the province's size: one new report against 5,000,000 stored ones, p50/p95, indexing and
 # memory, beside brute force, on SQLite and PostgreSQL (docs/quality.md). BENCH_SCALE=0.01 for 50,000 reports.

@@ -49,6 +49,7 @@ sys.path.insert(0, str(HERE))
 from voice.distractors import Writer  # noqa: E402
 
 from duban.voice import similar  # noqa: E402
+from duban.voice.index import MemoryIndex  # noqa: E402
 
 PAIRS = HERE / "voice" / "pairs.json"
 SEED = 20260601
@@ -135,7 +136,7 @@ class Matrix:
 def evaluate(args) -> None:
     clues, pairs = load()
     writer = Writer(seed=args.seed, avoid=pair_texts(clues, pairs))
-    index = similar.MemoryIndex()
+    index = MemoryIndex()
     for clue in clues.values():
         add_clue(index, clue)
     for i in range(args.distractors):
@@ -214,7 +215,7 @@ def scale(args) -> None:
     for _ in range(n):
         generated.append(writer.clue())
     print(f"# {n} clues written in {time.perf_counter() - t:.1f} s")
-    index = similar.MemoryIndex()
+    index = MemoryIndex()
     t = time.perf_counter()
     for i, (category, place, text) in enumerate(generated):
         index.add(i, text, {"place": place, "category": category})

@@ -513,7 +513,7 @@ def test_the_page_costs_the_same_queries_for_few_and_more_units(cast, frozen, cl
                                                 c.other_drc]
     _busy_world(c, units)
     client.force_login(c.supervisor)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         response = client.get("/scorecards/?period=2026-06")
     assert response.status_code == 200
     assert response.content.decode().count("<th scope=\"row\">") == len(units)

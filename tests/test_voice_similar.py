@@ -3,6 +3,7 @@
 import numpy as np
 
 from duban.voice import similar as sim
+from duban.voice.index import MemoryIndex
 
 # An earlier clue, the same incident told by another citizen, and two different incidents nearby.
 EARLIER = ("城关镇幸福小区3号楼门口的路灯坏了快一个月了，晚上黑漆漆的，老人孩子出门不方便，找物业也不管。", "青山县城关镇")
@@ -23,7 +24,7 @@ FILLER = [
 
 
 def store(*clues):
-    index = sim.MemoryIndex()
+    index = MemoryIndex()
     for i, (text, place, category) in enumerate(FILLER):
         index.add(f"f{i}", text, {"place": place, "category": category})
     for doc_id, (text, place) in clues:
@@ -89,7 +90,7 @@ def test_it_does_not_suggest_a_different_incident_in_the_same_town():
 def test_it_suggests_nothing_for_an_unrelated_clue_or_an_empty_store():
     index = store(("earlier", EARLIER))
     assert sim.suggest(index, "金沙县银山镇殡仪服务站拉一趟遗体要两千，骨灰盒也必须在那买", place="金沙县") == []
-    assert sim.suggest(sim.MemoryIndex(), REPEATED[0]) == []
+    assert sim.suggest(MemoryIndex(), REPEATED[0]) == []
     assert sim.suggest(index, "。。。") == []
 
 
@@ -114,8 +115,8 @@ def test_the_index_finds_the_same_as_a_scan_of_every_clue():
 
 
 def test_document_frequencies_count_pending_and_sealed_segments(monkeypatch):
-    monkeypatch.setattr(sim.MemoryIndex, "SEGMENT", 3)
-    index = sim.MemoryIndex()
+    monkeypatch.setattr(MemoryIndex, "SEGMENT", 3)
+    index = MemoryIndex()
     for i in range(8):  # segments of 3 and 3 merged, then 2 pending
         index.add(i, f"幸福小区{i}号", {})
     terms = np.array(sorted({int(t) for t in sim.terms("幸福小区")[0]}), dtype=np.int64)

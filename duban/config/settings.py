@@ -255,6 +255,8 @@ DUBAN_FIELD_KEY = env_str("DUBAN_FIELD_KEY", "") or SECRET_KEY
 DUBAN_FIELD_KEYS_OLD = env_list("DUBAN_FIELD_KEYS_OLD", [])
 # Working days a unit has to answer a clue routed to it.
 DUBAN_CLUE_ANSWER_WORKDAYS = env_int("DUBAN_CLUE_ANSWER_WORKDAYS", 10)
+# Working days the sender has to rate an answer; after them the clue closes unrated.
+DUBAN_CLUE_RATE_WORKDAYS = env_int("DUBAN_CLUE_RATE_WORKDAYS", 7)
 # Submissions allowed per address per hour and per phone number per day; lookups by code per address per hour.
 DUBAN_CLUE_LIMIT_PER_ADDRESS = env_int("DUBAN_CLUE_LIMIT_PER_ADDRESS", 5)
 DUBAN_CLUE_LIMIT_PER_PHONE = env_int("DUBAN_CLUE_LIMIT_PER_PHONE", 3)

@@ -36,6 +36,7 @@ class Cast:
     county_drc_head: User
     other_supervisor: User
     other_liaison: User
+    inspector: User  # 督查组成员 of 州委督查室
     sysadmin: User
 
 
@@ -72,6 +73,7 @@ def build_cast() -> Cast:
         "county_drc_head": person("jxfgj.fuze", "褚局长", u["county_drc"], Role.UNIT_HEAD),
         "other_supervisor": person("yx.duchaban", "卫督查", u["other_county"], Role.SUPERVISOR),
         "other_liaison": person("yxfgj.lianluo", "蒋联络", u["other_drc"], Role.LIAISON),
+        "inspector": person("ducha.zuyuan", "韩组员", u["prefecture"], Role.INSPECTOR),
         "sysadmin": person("xitong.admin", "沈管理", u["prefecture"], Role.SYSADMIN),
     }
     return Cast(**u, **p)

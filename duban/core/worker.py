@@ -102,8 +102,15 @@ def handle_one_bulletin() -> bool:
     return monthly_bulletins()
 
 
+def handle_one_clue_sweep() -> bool:
+    """Close answered clues left unrated, forget old abuse counters (duban.voice.worker)."""
+    from duban.voice.worker import handle_one_clue_sweep as clue_sweep
+
+    return clue_sweep()
+
+
 STEPS = [handle_one_sweep, handle_one_escalation, handle_one_digest, handle_one_delivery, handle_one_bulletin,
-         handle_one_analyze]
+         handle_one_clue_sweep, handle_one_analyze]
 
 
 class Worker:

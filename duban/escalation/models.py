@@ -27,6 +27,7 @@ class Cause(models.TextChoices):
     MANUAL = "manual", "人工催办"
     INSTRUCTION = "instruction", "领导批示"
     ASSIGN = "assign", "交办"
+    REDO = "redo", "重办"
 
 
 AUTOMATIC_CAUSES = (Cause.DEADLINE, Cause.EXTENSION, Cause.MILESTONE, Cause.REPORT, Cause.SIGN)
@@ -41,6 +42,7 @@ class Step(models.TextChoices):
     MANUAL = "manual", "催办单"
     INSTRUCTION = "instruction", "领导批示"
     ASSIGN = "assign", "交办通知"
+    REDO = "redo", "重办通知"
 
 
 class LadderStep(models.Model):

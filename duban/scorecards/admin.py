@@ -14,7 +14,8 @@ SYSADMIN = frozenset({Role.SYSADMIN})
 class ScoreRuleAdmin(RoleAdmin):
     only_for = add_by = change_by = SYSADMIN
     list_display = ["name", "rule_text", "show_ranking", "objective_exempts", "is_active"]
-    fields = ["name", "w_sign", "w_on_time", "w_overdue", "w_returns", "w_extensions", "show_ranking",
+    fields = ["name", "w_sign", "w_on_time", "w_overdue", "w_returns", "w_extensions", "w_satisfaction",
+              "show_ranking",
               "objective_exempts", "is_active"]
 
     @admin.display(description="计分规则")

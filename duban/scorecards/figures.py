@@ -11,6 +11,8 @@ The definitions (docs/scorecards.md gives them in full; every one can be recompu
   for those done late, to the day after the period for those still open.
 - 退回率: reports returned in the period (退回重报 and 办结申请退回) ÷ reports released in the period.
 - 延期申请: requests made in the period, by how they were decided.
+- 群众线索: answers the unit gave the public in the period (按期 when given by the round's deadline), and the
+  ratings of its answers made in the period; 群众满意率 = (满意 + 基本满意) ÷ ratings.
 """
 
 import datetime as dt
@@ -38,6 +40,8 @@ from duban.scorecards.models import ScoreRule, default_rule
 from duban.supervision.models import AssignmentState, ExtensionState, Light, ReportState
 from duban.supervision.selectors import assignment_list_for, extension_list_for, report_list_for
 from duban.supervision.selectors.scope import RELEASED_REPORT_STATES
+from duban.voice.models import ClueRating, ClueReply, Rating
+from duban.voice.selectors import clue_list_for
 
 ENDED = (AssignmentState.REASSIGNED, AssignmentState.CANCELLED)
 
@@ -87,6 +91,10 @@ class UnitCard:
     extensions_approved: int = 0
     extensions_denied: int = 0
     extensions_pending: int = 0
+    answered: int = 0  # 群众线索 answered
+    answered_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0  # 满意 or 基本满意
     ratios: dict = field(default_factory=dict)  # figure field → 0..1 or None
     score: float | None = None
     rank: int | None = None
@@ -110,6 +118,14 @@ class UnitCard:
     @property
     def padded_rate(self):
         return _ratio(self.padded, self.reports)
+
+    @property
+    def answer_on_time_rate(self):
+        return _ratio(self.answered_on_time, self.answered)
+
+    @property
+    def satisfaction_rate(self):
+        return _ratio(self.satisfied, self.rated)
 
     def penalised_overdue(self, rule: ScoreRule) -> int:
         return self.overdue - (self.overdue_with_reason if rule.objective_exempts else 0)
@@ -226,10 +242,35 @@ def scorecard_for(*, user, period: Period, rule: ScoreRule | None = None) -> Sco
             for k in ("extensions", "extensions_approved", "extensions_denied", "extensions_pending"):
                 setattr(card, k, r[k])
 
+    _clue_figures(user, unit_path, period, cards)
     units = [c for c in cards.values()
-             if c.assigned or c.done or c.due or c.reports or c.extensions or c.overdue]
+             if c.assigned or c.done or c.due or c.reports or c.extensions or c.overdue or c.answered or c.rated]
     score_units(units, rule)
     return Scorecard(period, rule, units)
+
+
+def _clue_figures(user, unit_path: str, period: Period, cards: dict[int, UnitCard]) -> None:
+    """群众线索: two grouped queries over the clues the viewer may see."""
+    visible = clue_list_for(user=user).order_by().values("pk")
+    in_period = Q(day__gte=period.start, day__lte=period.end)
+    replies = (ClueReply.objects.filter(unit__path__startswith=unit_path, clue_id__in=visible)
+               .annotate(day=office_date("created_at")).filter(in_period).order_by()
+               .values("unit_id", "unit__name", "unit__short_name", "unit__path")
+               .annotate(answered=Count("pk"),
+                         answered_on_time=Count("pk", filter=Q(due__isnull=True) | Q(day__lte=F("due")))))
+    ratings = (ClueRating.objects.filter(unit__path__startswith=unit_path, clue_id__in=visible)
+               .annotate(day=office_date("created_at")).filter(in_period).order_by()
+               .values("unit_id", "unit__name", "unit__short_name", "unit__path")
+               .annotate(rated=Count("pk"),
+                         satisfied=Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC]))))
+    for rows, names in ((replies, ("answered", "answered_on_time")), (ratings, ("rated", "satisfied"))):
+        for r in rows:
+            card = cards.get(r["unit_id"])
+            if card is None:
+                card = cards[r["unit_id"]] = UnitCard(unit_id=r["unit_id"], path=r["unit__path"],
+                                                      name=r["unit__short_name"] or r["unit__name"])
+            for name in names:
+                setattr(card, name, r[name])
 
 
 def score_units(units: list[UnitCard], rule: ScoreRule) -> None:
@@ -245,6 +286,7 @@ def score_units(units: list[UnitCard], rule: ScoreRule) -> None:
             "w_overdue": _unclamped_complement(c.penalised_overdue(rule), c.due),
             "w_returns": _unclamped_complement(c.returned, c.reports),
             "w_extensions": _unclamped_complement(c.extensions, c.active),
+            "w_satisfaction": c.satisfaction_rate,
         }
         weighed = [(w, c.ratios[f]) for f, _label, w in rule.weights() if w and c.ratios[f] is not None]
         total = sum(w for w, _ in weighed)

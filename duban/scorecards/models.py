@@ -13,6 +13,7 @@ FIGURES = (
     ("w_overdue", "逾期控制率"),
     ("w_returns", "反馈采纳率"),
     ("w_extensions", "按原时限办理率"),
+    ("w_satisfaction", "群众满意率"),
 )
 
 
@@ -25,6 +26,8 @@ class ScoreRule(models.Model):
     w_overdue = models.PositiveSmallIntegerField("逾期控制率权重(%)", default=20)
     w_returns = models.PositiveSmallIntegerField("反馈采纳率权重(%)", default=10)
     w_extensions = models.PositiveSmallIntegerField("按原时限办理率权重(%)", default=10)
+    # Shown on every scorecard; scored once the office gives it a weight (not every unit answers the public).
+    w_satisfaction = models.PositiveSmallIntegerField("群众满意率权重(%)", default=0)
     show_ranking = models.BooleanField("显示排名", default=True)
     objective_exempts = models.BooleanField(
         "客观原因不计逾期", default=True,

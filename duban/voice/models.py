@@ -147,10 +147,12 @@ class ClueReply(models.Model):
     unit = models.ForeignKey(Unit, verbose_name="答复单位", on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("答复时间")
+    due = models.DateField("答复时限", null=True, blank=True)  # the round's deadline: 按期答复 is judged by it
 
     class Meta:
         verbose_name = "线索答复"
         verbose_name_plural = "线索答复"
+        indexes = [models.Index(fields=["unit", "created_at"])]
         constraints = [models.UniqueConstraint(fields=["clue", "round"], name="clue_reply_once_per_round")]
 
 
@@ -162,10 +164,13 @@ class ClueRating(models.Model):
     rating = models.CharField("评价", max_length=20, choices=Rating.choices)
     comment = models.TextField("意见", blank=True)
     created_at = models.DateTimeField("评价时间")
+    # The unit whose answer was rated: the scorecards' 群众满意率 counts it there.
+    unit = models.ForeignKey(Unit, verbose_name="答复单位", null=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = "线索评价"
         verbose_name_plural = "线索评价"
+        indexes = [models.Index(fields=["unit", "created_at"])]
         constraints = [models.UniqueConstraint(fields=["clue", "round"], name="clue_rating_once_per_round")]
 
 

@@ -27,6 +27,7 @@ from duban.supervision.services.tasks import (
     task_close,
     task_create,
     task_leader_read,
+    task_redo,
     task_update,
 )
 
@@ -35,6 +36,6 @@ __all__ = [
     "assignment_reassign", "assignment_reject", "assignment_return", "assignment_sign", "assignment_verify",
     "blocker_answer", "blocker_escalate", "blocker_raise", "decision_create", "extension_decide",
     "extension_request", "instruction_write", "milestone_complete", "report_review", "report_submit", "report_unit_approve",
-    "task_assign", "task_cancel", "task_close", "task_create", "task_leader_read",
+    "task_assign", "task_cancel", "task_close", "task_create", "task_leader_read", "task_redo",
     "task_update",
 ]

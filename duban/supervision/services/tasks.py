@@ -7,7 +7,8 @@ from django.db import transaction
 
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
-from duban.escalation.services import assignments_notify, instruction_notify
+from duban.escalation.services import assignments_notify, instruction_notify, redo_notify
+from duban.inspection.rules import rectification_close_check
 from duban.org.models import Role, Unit
 from duban.supervision.access import (
     access_act_for_unit,
@@ -47,6 +48,7 @@ from duban.supervision.services.common import (
     sync_task,
     withdraw_unit_reviews,
 )
+from duban.voice.store import index_add, index_remove, task_entries
 
 
 def _require_supervisor(actor) -> None:
@@ -231,7 +233,14 @@ def task_update(*, actor, task: Task, expected_version: int, title: str | None =
            values={k: (v.pk if hasattr(v, "pk") else v) for k, v in changed.items() if k != "requirements"})
     if "is_key" in changed:
         lights_refresh(task_ids=[task.pk])
+    if changed.keys() & {"title", "requirements", "category"} and task.state != TaskState.DRAFT:
+        _index_task(task)
     return task
+
+
+def _index_task(task: Task) -> None:
+    """An open task is a place a new public clue may belong (duban.voice.store): its words are indexed."""
+    index_add(**task_entries([task])[0])
 
 
 @transaction.atomic
@@ -258,6 +267,7 @@ def task_assign(*, actor, task: Task, expected_version: int | None = None) -> Ta
            deadline=task.deadline, units=[p.unit_id for p in plans])
     lights_refresh(task_ids=[task.pk])
     assignments_notify(assignments=list(Assignment.objects.filter(task=task)), actor=actor)
+    _index_task(task)
     return task
 
 
@@ -272,6 +282,7 @@ def task_close(*, actor, task: Task, note: str, expected_version: int | None = N
     leads = [a for a in assignments if a.role == AssignmentRole.LEAD]
     if task.state != TaskState.CLOSING or any(a.state != AssignmentState.DONE for a in leads):
         raise DomainError("task_close_not_ready", "牵头单位的办结申请全部审核通过后才能销号。")
+    rectification_close_check(task)
     move(task, "task", TaskState.CLOSED)
     now = clock.now()
     closed_along, cancelled_along = [], []
@@ -298,6 +309,7 @@ def task_close(*, actor, task: Task, note: str, expected_version: int | None = N
     record(actor=actor, verb="task.close", obj=task, task=task, unit_id=task.owner_unit_id, note=note,
            on_time=on_time, closed_along=closed_along, cancelled_along=cancelled_along,
            withdrawn_reports=withdrawn)
+    index_remove(kind="task", ref_id=task.pk)
     return task
 
 
@@ -325,6 +337,7 @@ def task_cancel(*, actor, task: Task, reason: str, expected_version: int | None 
         withdraw_unit_reviews([a.pk for a in open_assignments])
         member.light = Light.NONE
         save_versioned(member, ["state", "light"], "task")
+        index_remove(kind="task", ref_id=member.pk)
     record(actor=actor, verb="task.cancel", obj=task, task=task, unit_id=task.owner_unit_id, reason=reason,
            subtasks=[t.pk for t in family])
     return task
@@ -377,30 +390,8 @@ def instruction_write(*, actor, task: Task, text: str, expected_version: int | N
         raise DomainError("task_cancelled", "该事项已撤销，不能再作批示。")
     reopened = task.state == TaskState.CLOSED
     if reopened:
-        today = clock.today()
-        move(task, "task", TaskState.ASSIGNED)
-        task.round += 1
-        task.deadline = default_deadline(DecisionKind.INSTRUCTION, task.urgency, today)
-        task.closed_at = None
         task.leader_read_at = clock.now()
-        ended = list(Assignment.objects.filter(task=task, state__in=[AssignmentState.DONE,
-                                                                      AssignmentState.CANCELLED]))
-        done_units = {a.unit_id for a in ended if a.state == AssignmentState.DONE}
-        for a in ended:
-            if a.state == AssignmentState.DONE:
-                move(a, "assignment", AssignmentState.PENDING)
-                a.assigned_on, a.sign_due, a.deadline = today, sign_due_from(today), task.deadline
-                a.signed_at = a.signed_by = a.submitted_at = a.submitted_on = a.done_at = None
-                a.progress, a.return_count = 0, 0
-                save_versioned(a, ["state", "assigned_on", "sign_due", "deadline", "signed_at", "signed_by",
-                                   "submitted_at", "submitted_on", "done_at", "progress", "return_count"],
-                               "assignment")
-            elif a.unit_id not in done_units:
-                # A unit whose part was cancelled when the task closed is asked again in the new round.
-                done_units.add(a.unit_id)
-                Assignment.objects.create(task=task, unit_id=a.unit_id, role=a.role, assigned_on=today,
-                                          sign_due=sign_due_from(today), deadline=task.deadline)
-        save_versioned(task, ["state", "round", "deadline", "closed_at", "leader_read_at"], "task")
+        _new_round(task, default_deadline(DecisionKind.INSTRUCTION, task.urgency, clock.today()))
     instruction = Instruction.objects.create(task=task, leader=actor, text=text, created_at=clock.now(),
                                              round=task.round)
     record(actor=actor, verb="task.instruct", obj=instruction, task=task, unit_id=actor.unit_id, text=text,
@@ -409,6 +400,74 @@ def instruction_write(*, actor, task: Task, text: str, expected_version: int | N
         sync_task(task)
     instruction_notify(instruction=instruction)
     return instruction
+
+
+def _new_round(task: Task, deadline: dt.date) -> None:
+    """A closed task opens again on the same record: every unit that did (or was to do) a part signs anew."""
+    today = clock.today()
+    move(task, "task", TaskState.ASSIGNED)
+    task.round += 1
+    task.deadline = deadline
+    task.closed_at = None
+    ended = list(Assignment.objects.filter(task=task, state__in=[AssignmentState.DONE, AssignmentState.CANCELLED]))
+    done_units = {a.unit_id for a in ended if a.state == AssignmentState.DONE}
+    for a in ended:
+        if a.state == AssignmentState.DONE:
+            _assignment_ask_again(a, today, deadline)
+        elif a.unit_id not in done_units:
+            # A unit whose part was cancelled when the task closed is asked again in the new round.
+            done_units.add(a.unit_id)
+            Assignment.objects.create(task=task, unit_id=a.unit_id, role=a.role, assigned_on=today,
+                                      sign_due=sign_due_from(today), deadline=deadline)
+    save_versioned(task, ["state", "round", "deadline", "closed_at", "leader_read_at"], "task")
+    _index_task(task)
+
+
+def _assignment_ask_again(a: Assignment, today: dt.date, deadline: dt.date) -> None:
+    move(a, "assignment", AssignmentState.PENDING)
+    a.assigned_on, a.sign_due, a.deadline = today, sign_due_from(today), deadline
+    a.signed_at = a.signed_by = a.submitted_at = a.submitted_on = a.done_at = None
+    a.progress, a.return_count = 0, 0
+    save_versioned(a, ["state", "assigned_on", "sign_due", "deadline", "signed_at", "signed_by", "submitted_at",
+                       "submitted_on", "done_at", "progress", "return_count"], "assignment")
+
+
+@transaction.atomic
+def task_redo(*, actor, task: Task, reason: str, deadline: dt.date, ref_id: int, verb: str = "task.redo") -> Task:
+    """重办: the result was not accepted by those it was for (a clue's sender rated the answer 不满意).
+
+    The lead units' work opens again with a new deadline: a request to close goes back to 办理中, a verified
+    part is asked again, and a closed task opens a new round. The caller has checked who may ask for it
+    (duban.voice.services.clue_rate: the sender holding the clue's code), so `actor` may be None. `ref_id`
+    names the cause (the rating) so that its notice is sent once."""
+    task = lock(Task, task.pk, "task")
+    if task.state in (TaskState.DRAFT, TaskState.CANCELLED):
+        raise DomainError("task_not_open", "该事项未交办或已撤销，不能重办。")
+    if task.state == TaskState.CLOSED:
+        _new_round(task, deadline)
+    else:
+        today = clock.today()
+        live = list(Assignment.objects.filter(task=task).exclude(
+            state__in=[AssignmentState.REASSIGNED, AssignmentState.CANCELLED, AssignmentState.RETURNED]))
+        withdraw_unit_reviews([a.pk for a in live])
+        for a in live:
+            if a.state == AssignmentState.REVIEW:
+                move(a, "assignment", AssignmentState.IN_PROGRESS)
+                a.submitted_at = a.submitted_on = None
+                a.deadline = deadline
+                save_versioned(a, ["state", "submitted_at", "submitted_on", "deadline"], "assignment")
+            elif a.state == AssignmentState.DONE:
+                _assignment_ask_again(a, today, deadline)
+            else:
+                a.deadline = deadline
+                save_versioned(a, ["deadline"], "assignment")
+        task.deadline = deadline
+        save_versioned(task, ["deadline"], "task")
+    record(actor=actor, verb=verb, obj=task, task=task, unit_id=task.owner_unit_id, reason=reason,
+           deadline=deadline, round=task.round)
+    sync_task(task)
+    redo_notify(task_id=task.pk, ref_id=ref_id, message=reason, actor=actor)
+    return task
 
 
 @transaction.atomic
