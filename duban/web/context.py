@@ -21,10 +21,14 @@ def _nav(user) -> list[tuple[str, str]]:
         items.append(("web:scorecards", "效能评估"))
     if roles & {Role.SUPERVISOR, Role.LEADER, Role.INSPECTOR}:
         items.append(("web:bulletins", "督查通报"))
+    if roles & {Role.SUPERVISOR, Role.LEADER, Role.INSPECTOR}:
+        items.append(("web:inspections", "实地督查"))
     if roles & {Role.LEADER, Role.SUPERVISOR}:
         items.append(("web:burden", "基层减负"))
     if Role.SUPERVISOR in roles:
         items.append(("web:decisions", "登记交办"))
+    if roles & {Role.SUPERVISOR, Role.LEADER, Role.INSPECTOR, Role.LIAISON, Role.UNIT_HEAD}:
+        items.append(("web:clues", "群众线索"))
     return items
 
 

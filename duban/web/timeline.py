@@ -31,7 +31,23 @@ VERBS = {
     "task.confidence": "作出研判",
     "assignment.objective_reason": "记录客观原因",
     "escalation.sweep": "系统催办",
+    "task.redo": "重办",
+    "task.redo_by_rating": "群众不满意，重办",
+    "task.redo_by_recheck": "复查未通过，重办",
+    "clue.forward": "转办群众线索",
+    "clue.attach": "将群众线索并入本事项",
+    "clue.answer": "答复群众",
+    "clue.rate": "群众评价答复",
+    "clue.close_unrated": "群众逾期未评价，线索办结",
+    "finding.record": "记录督查发现问题",
+    "finding.issue": "交办整改",
+    "finding.return": "复查未通过，退回整改",
+    "finding.close": "整改销号",
+    "finding.cancel": "撤销督查发现问题",
+    "recheck.record": "复查",
 }
+
+RATINGS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 
 CONFIDENCE = dict(ConfidenceLevel.choices)
 
@@ -56,6 +72,10 @@ def _detail(verb: str, payload: dict) -> str:
         return f"申请延至{payload['requested_deadline']}：{payload.get('reason', '')}"
     if verb == "task.confidence":
         return f"{CONFIDENCE.get(payload.get('level'), payload.get('level', ''))}：{payload.get('reason', '')}"
+    if verb == "clue.rate":
+        return f"第{payload.get('round', 1)}次答复：{RATINGS.get(payload.get('rating'), '')}"
+    if verb == "recheck.record":
+        return "复查通过" if payload.get("passed") else "复查未通过"
     if verb == "task.close":
         return ("按期" if payload.get("on_time") else "逾期") + f"办结。{payload.get('note', '')}"
     for key in WORDS:

@@ -2,16 +2,19 @@
 
 from duban.web.views import (
     bulletins,
+    clues,
     dashboard,
     decisions,
     extract,
     home,
     inbox,
+    inspections,
     ledger,
     lists,
     quality,
     scorecards,
     tasks,
+    voice_public,
     workbench,
 )
 
@@ -30,4 +33,6 @@ urlpatterns = [
     *bulletins.urlpatterns,
     *extract.urlpatterns,
     *quality.urlpatterns,
+    *inspections.urlpatterns,
+    *voice_public.urlpatterns, *clues.urlpatterns,
 ]

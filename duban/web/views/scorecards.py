@@ -47,6 +47,8 @@ def scorecards(request):
         "return_rate": _percent(c.return_rate),
         "copied_rate": _percent(c.copied_rate),
         "padded_rate": _percent(c.padded_rate),
+        "answer_on_time_rate": _percent(c.answer_on_time_rate),
+        "satisfaction_rate": _percent(c.satisfaction_rate),
         "score": "—" if c.score is None else f"{c.score:.1f}",
         "overdue_penalised": c.penalised_overdue(card.rule),
     } for c in card.units]
