@@ -7,8 +7,11 @@ import pytest
 from duban.audit.chain import chain_verify
 from duban.demo.plan import plan_prefecture
 from duban.demo.prefecture import build_prefecture
+from duban.inspection.models import Finding, FindingState, Inspection, InspectionState, Visit
 from duban.org.models import Role, Unit, User
 from duban.supervision.models import DecisionKind, Light, Task
+from duban.voice.models import Clue, ClueRating, ClueState
+from duban.voice.store import similar_for
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +22,8 @@ pytestmark = pytest.mark.slow
 # the migrations wrote (the calendar, the chain head) should an earlier test have flushed them.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.timeout(1800)  # about a minute on SQLite; several on a busy PostgreSQL
-def test_it_builds_a_year_of_the_demo_prefecture():
+def test_it_builds_a_year_of_the_demo_prefecture(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the clues' and visits' photos, the rectifications' evidence
     out = io.StringIO()
     summary = build_prefecture(seed=7, password="Demo-Pass-7", out=out)
 
@@ -44,6 +48,9 @@ def test_it_builds_a_year_of_the_demo_prefecture():
     plan = plan_prefecture(7, end=summary.end)  # the history the build replayed, whatever the hour now
     created = Counter(Task.objects.filter(parent_assignment__isnull=True).values_list("title", flat=True))
     assert created == Counter(t.title for t in plan.tasks)
+
+    assert_clues_lived_through_the_portal(plan)
+    assert_inspections_lived_on_site()
 
     assert chain_verify().ok
     logged_in = {User.objects.get(username=username) for _, username, _ in summary.logins}
@@ -73,3 +80,41 @@ def test_the_history_ends_on_the_last_day_whose_planned_work_has_happened(frozen
     frozen.move_to(clock.at_local(dt.date(2026, 6, 1), 17))
     assert history_end() == dt.date(2026, 6, 1)
     assert plan_prefecture(7).end == dt.date(2026, 6, 1)
+
+
+def assert_clues_lived_through_the_portal(plan):
+    """Every clue task was forwarded from a clue the public sent; the office's queue, answers and ratings."""
+    states = Counter(Clue.objects.values_list("state", flat=True))
+    assert set(states) == set(ClueState.values), states
+    assert states[ClueState.RECEIVED] >= 10  # the triage queue: the last days' clues
+    forwarded = Task.objects.filter(decision__kind=DecisionKind.CLUE, parent_assignment__isnull=True)
+    assert forwarded.count() == Clue.objects.filter(task__isnull=False, owns_task=True).count() >= 60
+    assert not forwarded.filter(clues__isnull=True).exists()
+    ratings = Counter(ClueRating.objects.values_list("rating", flat=True))
+    assert ratings["satisfied"] > ratings["basic"] > 0 and ratings["unsatisfied"] > 0
+    assert Clue.objects.filter(round=2, replies__round=2).exists()  # reopened, then answered again
+    assert Clue.objects.filter(state=ClueState.CLOSED, rating="").exists()  # never rated: closed by the sweep
+    assert Clue.objects.filter(photos__isnull=False).exists()
+    assert Clue.objects.filter(contact_phone_sealed="").exists() and Clue.objects.exclude(contact_phone_sealed="").exists()
+    assert not Clue.objects.filter(state=ClueState.DECLINED, close_reason="").exists()
+    for clue in Clue.objects.filter(state=ClueState.MERGED).select_related("place_unit"):
+        place = " ".join(p for p in (clue.place_unit.name if clue.place_unit else "", clue.place_text) if p)
+        found = similar_for(text=clue.description, place=place, category=clue.category, k=3,
+                            exclude=[("clue", clue.pk)])
+        assert ("clue", clue.merged_into_id) in {(m.kind, m.ref_id) for m in found}, clue.description
+
+
+def assert_inspections_lived_on_site():
+    """Inspections with teams, visits, findings rectified through tasks of kind inspection, and 复查."""
+    states = Counter(Inspection.objects.values_list("state", flat=True))
+    assert states[InspectionState.FINISHED] >= 8 and states[InspectionState.PLANNED] >= 1
+    assert not Inspection.objects.filter(team__isnull=True).exists()
+    assert Visit.objects.exclude(people_met="").exists() and Visit.objects.filter(photos__isnull=False).exists()
+    findings = list(Finding.objects.select_related("task__decision").prefetch_related("rechecks"))
+    assert len(findings) >= 30
+    assert all(f.task.decision.kind == DecisionKind.INSPECTION for f in findings if f.task_id)
+    assert {FindingState.CLOSED, FindingState.RECTIFYING} <= {f.state for f in findings}
+    for f in findings:
+        if f.state == FindingState.CLOSED and f.requires_recheck:
+            assert max(f.rechecks.all(), key=lambda r: r.recorded_at).passed
+    assert any(f.state == FindingState.CLOSED and f.requires_recheck for f in findings)

@@ -17,16 +17,18 @@ import heapq
 import itertools
 import random
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from duban.core import clock
 from duban.core.errors import DomainError
-from duban.demo.plan import Fate, PlannedTask, PrefecturePlan
+from duban.demo.planned import Fate, PlannedClue, PlannedFinding, PlannedTask, PrefecturePlan
+from duban.inspection.models import Finding, Inspection, Visit
 from duban.org.models import Role, Unit, User
 from duban.supervision.models import Assignment, Decision, Task
+from duban.voice.models import Clue
 from duban.workdays.store import get_calendar
 
 Story = Generator[dt.datetime, None, None]
@@ -53,6 +55,16 @@ class TaskRun:
     returned: bool = False
     rejected: set[int] = field(default_factory=set)
     closing: bool = False
+    # A task forwarded for a clue (转办) or issued for a finding (整改) closes its own way. Each step left
+    # None is the ordinary one (duban.demo.stories); duban.demo.clue_stories and inspection_stories set them.
+    clue: Clue | None = None
+    clue_plan: PlannedClue | None = None
+    finding: Finding | None = None
+    finding_plan: PlannedFinding | None = None
+    final: Callable | None = None  # (h, run, a, rng) -> Story returning the final report: 申请办结 or 答复群众
+    check: Callable | None = None  # (h, run, a, rng, attempt) -> Story returning True/False (复查), None: stop
+    close: Callable | None = None  # (h, run, note) -> the closed result, or None (销号)
+    cancel: Callable | None = None  # (h, run, reason) -> the result, or None (撤销)
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,10 @@ class History:
         self.plan, self.units, self.people, self.seed, self.until, self.out = plan, units, people, seed, until, out
         self.calendar = get_calendar()
         self.decisions: dict[str, Decision] = {}
+        self.clues: dict[str, Clue] = {}  # once submitted
+        self.clue_plans: dict[str, PlannedClue] = {c.key: c for c in plan.clues}
+        self.inspections: dict[str, Inspection] = {}  # once planned
+        self.visits: dict[str, Visit] = {}  # once recorded
         self.skipped: Counter[str] = Counter()
         self.executed = 0
         self.now = clock.at_local(plan.start, 8)

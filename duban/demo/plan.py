@@ -3,82 +3,28 @@
 `plan_prefecture(seed)` decides everything a seed decides: the units and
 people, every decision (决策部署) with its date, and every task with its units,
 time limit, cadence and fate (how its story will go: on time or late, extended,
-returned, rejected, cascaded to a county's units, cancelled). The history
-(`duban.demo.history`) then lives that plan through the real services; what
-it cannot know in advance (a default deadline, an assignment's id) it reads as
-it goes.
+returned, rejected, cascaded to a county's units, cancelled). The public's
+clues and the field inspections, whose tasks come from forwarding a clue and
+recording a finding, are planned in `duban.demo.fieldplan`; the records are in
+`duban.demo.planned`. The history (`duban.demo.history`) then lives that plan
+through the real services; what it cannot know in advance (a default deadline,
+an assignment's id) it reads as it goes.
 """
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
 
 from duban.core import clock
 from duban.demo import topics as t
+from duban.demo.fieldplan import plan_clues, plan_inspections
 from duban.demo.orgplan import OrgPlan, PlannedUnit, plan_org
+from duban.demo.planned import Fate, PlannedDecision, PlannedTask, PrefecturePlan
 from duban.org.models import UnitLevel
 from duban.supervision.models import Cadence, DecisionKind, Urgency
 from duban.workdays.calendar import WorkCalendar
 from duban.workdays.store import package_rows
 
 HISTORY_DAYS = 363  # about a year: 2025-12-01 to 2026-11-29
-
-
-@dataclass(frozen=True)
-class Fate:
-    pace: str = "prompt"  # prompt · tight (near the deadline) · late · very_late
-    extension: str = ""  # "" · approved · denied
-    cancel: bool = False
-    returned_to: str = ""  # one unit returns its assignment (退办); it is reassigned (改派) to this unit
-    reject_final: bool = False  # the first 申请办结 is sent back
-    cascade: tuple[str, ...] = ()  # the county decomposes its assignment to these units
-    follow_up: str = ""  # a 批示's task once closed: "read" or "reinstruct"
-    leader_note: bool = False  # a leader writes a 批示 on the open task
-
-
-@dataclass(frozen=True)
-class PlannedDecision:
-    key: str
-    kind: str
-    title: str
-    doc_number: str
-    issuer: str
-    issued_on: dt.date
-    registered_on: dt.date
-    registrar: str
-    body: str
-
-
-@dataclass(frozen=True)
-class PlannedTask:
-    index: int
-    decision: str
-    title: str
-    category: str
-    lead: tuple[str, ...]
-    cooperate: tuple[str, ...]
-    created_on: dt.date
-    supervisor: str
-    requirements: str = ""
-    deadline: dt.date | None = None  # None: the office's default for the decision's kind
-    cadence: str = Cadence.NONE
-    report_day: int | None = None
-    finish_on: dt.date | None = None  # a task with a cadence: the day its lead asks to close, if ever
-    is_key: bool = False
-    urgency: str = Urgency.NORMAL
-    leader: str | None = None
-    milestones: tuple[tuple[str, dt.date], ...] = ()
-    targets: tuple[tuple[str, str, int, int], ...] = ()  # (name, measure, baseline, target)
-    fate: Fate = field(default_factory=Fate)
-
-
-@dataclass(frozen=True)
-class PrefecturePlan:
-    org: OrgPlan
-    decisions: tuple[PlannedDecision, ...]
-    tasks: tuple[PlannedTask, ...]
-    start: dt.date
-    end: dt.date
 
 
 def plan_calendar() -> WorkCalendar:
@@ -105,7 +51,8 @@ def plan_prefecture(seed: int, *, end: dt.date | None = None) -> PrefecturePlan:
     org = plan_org(random.Random(f"{seed}:org"))
     planner = _Planner(random.Random(f"{seed}:work"), org, start, end)
     planner.plan_year()
-    return PrefecturePlan(org, tuple(planner.decisions), planner.numbered_tasks(), start, end)
+    return PrefecturePlan(org, tuple(planner.decisions), planner.numbered_tasks(), start, end,
+                          clues=tuple(planner.clues), inspections=tuple(planner.inspections))
 
 
 def month_end(day: dt.date) -> dt.date:
@@ -128,6 +75,8 @@ class _Planner:
         self.titles: set[str] = set()
         self.once: set[str] = set()
         self.numbers: dict[str, int] = {}
+        self.clues: list = []  # PlannedClue, by duban.demo.fieldplan
+        self.inspections: list = []  # PlannedInspection
 
     # --- the year -------------------------------------------------------------------------------
 
@@ -136,8 +85,8 @@ class _Planner:
         self.plan_documents(28)
         self.plan_meetings(every_days=9)
         self.plan_instructions(80)
-        self.plan_clues(70)
-        self.plan_inspections(12)
+        plan_clues(self, 70)
+        plan_inspections(self, 12)
 
     def numbered_tasks(self) -> tuple[PlannedTask, ...]:
         kept = [d for d in self.drafts if d["created_on"] <= self.end]
@@ -228,39 +177,6 @@ class _Planner:
             self.task(d, f"办理{title}对《关于{subject}》的批示", "领导批示", lead, cooperate, urgency=urgency,
                       leader=login, fate=fate)
 
-    def plan_clues(self, count: int) -> None:
-        sources = ["12345政务服务便民热线", "州长信箱", "网民留言", "群众来信"]
-        for day in self.spread(count):
-            county = self.rng.choice(self.counties)
-            town = self.rng.choice(self.org.children(county.key, UnitLevel.TOWNSHIP))
-            problem, dept = self.rng.choice(t.CLUE_PROBLEMS)
-            n = self.number(f"clue{day.year}")
-            d = self.decision(DecisionKind.CLUE, f"群众反映：{town.name}{problem}", day,
-                              doc_number=f"XS-{day.year}-{n:04d}", issuer=self.rng.choice(sources),
-                              body=f"群众反映{town.name}{problem}，希望尽快解决。")
-            lead = (county.key,)
-            pool = (town.key,) if self.rng.random() < 0.6 else ()
-            fate = self.fate(lead, DecisionKind.CLUE, cascade_pool=pool, cascade_odds=0.6)
-            self.task(d, f"核查处理{town.name}{problem}问题并答复群众", "群众线索", lead, (f"pref:{dept}",),
-                      fate=fate)
-
-    def plan_inspections(self, count: int) -> None:
-        for day in self.spread(count, first=self.start + dt.timedelta(days=30)):
-            subject = self.rng.choice(t.INSPECTION_SUBJECTS)
-            n = self.number(f"inspection{day.year}")
-            d = self.decision(DecisionKind.INSPECTION, f"关于{day.year}年{subject}专项督查发现问题的通报", day,
-                              doc_number=f"示州督通〔{day.year}〕{n}号", issuer="州政府督查室",
-                              registrar="zfdcs.ducha")
-            for finding, dept in self.rng.sample(t.INSPECTION_FINDINGS, self.rng.randint(4, 6)):
-                county = self.rng.choice([c for c in self.counties if f"整改{c.name}{finding}问题" not in self.titles]
-                                         or self.counties)
-                lead = (county.key,)
-                fate = self.fate(lead, DecisionKind.INSPECTION, cascade_pool=self.cascade_pool(lead, (dept,)),
-                                 cascade_odds=0.3)
-                deadline = self.deadline_after(d.registered_on, 30, 60) if self.rng.random() < 0.5 else None
-                self.task(d, f"整改{county.name}{finding}问题", "督查整改", lead, (f"pref:{dept}",),
-                          deadline=deadline, fate=fate)
-
     def plan_annual_work(self) -> None:
         year = self.start.year + 1
         winter = self.decision(DecisionKind.PLAN, f"示范州冬春农田水利基本建设计划（{year - 1}—{year}年）",
@@ -341,12 +257,17 @@ class _Planner:
 
     def task(self, d: PlannedDecision, title: str, category: str, lead: tuple[str, ...],
              cooperate: tuple[str, ...], **fields) -> None:
-        self.titles.add(title)
         created = d.registered_on if self.rng.random() < 0.7 else self.later(d.registered_on, 1, 1)
+        self.task_at(d.key, created, d.registrar, title, category, lead, cooperate, **fields)
+
+    def task_at(self, key: str, created: dt.date, supervisor: str, title: str, category: str,
+                lead: tuple[str, ...], cooperate: tuple[str, ...], **fields) -> None:
+        """A task of the decision, clue or inspection `key`, created on `created` under `supervisor`."""
+        self.titles.add(title)
         fields.setdefault("fate", Fate())
-        fields["requirements"] = self.requirements(lead, cooperate, fields)
-        self.drafts.append(dict(order=len(self.drafts), decision=d.key, title=title, category=category, lead=lead,
-                                cooperate=cooperate, created_on=created, supervisor=d.registrar, **fields))
+        fields.setdefault("requirements", self.requirements(lead, cooperate, fields))
+        self.drafts.append(dict(order=len(self.drafts), decision=key, title=title, category=category, lead=lead,
+                                cooperate=cooperate, created_on=created, supervisor=supervisor, **fields))
 
     def requirements(self, lead, cooperate, fields) -> str:
         names = "、".join(self.name(u) for u in lead)

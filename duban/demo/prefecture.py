@@ -13,15 +13,19 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from duban.core import clock
+from duban.demo.clue_stories import clue_story, forward_story, sweep_story
 from duban.demo.history import History
+from duban.demo.inspection_stories import finding_story, inspection_story
 from duban.demo.orgplan import OrgPlan
 from duban.demo.plan import PrefecturePlan, plan_prefecture
 from duban.demo.stories import decision_story, task_story
 from duban.demo.summary import DemoSummary
+from duban.inspection.models import Finding, Inspection
 from duban.org.models import Role, Unit, User
 from duban.org.services import person_create, unit_create
 from duban.supervision.lights import lights_refresh
 from duban.supervision.models import Assignment, Decision, Report, Task
+from duban.voice.models import Clue, ClueState
 
 # One login per role for the summary: (label, username); the liaison is chosen by open work.
 LOGINS = [
@@ -42,7 +46,8 @@ def build_prefecture(*, seed: int, password: str, out) -> DemoSummary:
     plan = plan_prefecture(seed)
     until = clock.now()
     out.write(f"示范州：{len(plan.org.units)} 个单位，{len(plan.org.people)} 人，{len(plan.decisions)} 项决策部署，"
-              f"{len(plan.tasks)} 项督办事项（{plan.start} 至 {plan.end}）")
+              f"{len(plan.clues)} 条群众线索，{len(plan.inspections)} 次实地督查，{len(plan.tasks)} 项督办事项"
+              f"（{plan.start} 至 {plan.end}）")
     # The office was set up the week before its year of history begins.
     with clock.frozen(clock.at_local(plan.start - dt.timedelta(days=7), 9)), transaction.atomic():
         units = create_units(plan.org)
@@ -83,14 +88,26 @@ def create_people(org: OrgPlan, units: dict[str, Unit], password: str) -> dict[s
 
 
 def schedule(history: History, plan: PrefecturePlan) -> None:
-    """Every decision is registered in the morning; its tasks are created later that day or after."""
+    """Every decision is registered in the morning; its tasks are created later that day or after. Clues come
+    in at any hour; a clue's task is its forwarding, a finding's is recorded on the day of its visit."""
     for d in plan.decisions:
         rng = history.rng("decision", d.key)
         history.spawn(decision_story(history, d), at=clock.at_local(d.registered_on, 9, rng.randint(0, 50)))
+    for clue in plan.clues:
+        history.spawn(clue_story(history, clue), at=clue.submitted_at)
+    for inspection in plan.inspections:
+        rng = history.rng("inspection-plan", inspection.key)
+        history.spawn(inspection_story(history, inspection),
+                      at=clock.at_local(inspection.planned_on, 9, rng.randint(0, 50)))
     for task in plan.tasks:
         rng = history.rng("created", task.index)
-        history.spawn(task_story(history, task),
-                      at=clock.at_local(task.created_on, rng.choice([10, 11, 14, 15, 16]), rng.randint(0, 59)))
+        story, day = task_story, task.created_on
+        if task.clue:
+            story = forward_story
+        elif task.finding is not None:
+            story, day = finding_story, task.finding.recorded_on
+        history.spawn(story(history, task), at=clock.at_local(day, rng.choice([10, 11, 14, 15, 16]), rng.randint(0, 59)))
+    history.spawn(sweep_story(history), at=clock.at_local(plan.start, 8))
 
 
 def summarize(password: str) -> DemoSummary:
@@ -101,6 +118,10 @@ def summarize(password: str) -> DemoSummary:
         tasks=Task.objects.count(),
         assignments=Assignment.objects.count(),
         reports=Report.objects.count(),
+        clues=Clue.objects.count(),
+        clues_waiting=Clue.objects.filter(state=ClueState.RECEIVED).count(),
+        inspections=Inspection.objects.count(),
+        findings=Finding.objects.count(),
         password=password,
     )
     for label, username in LOGINS:

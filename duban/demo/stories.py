@@ -69,10 +69,17 @@ def task_story(h: History, spec: PlannedTask) -> Story:
     yield h.after(rng, 0)
     if h.act(task_assign, actor=supervisor, task=task) is None:
         return
+    begin_task(h, spec, task, supervisor, leader)
+
+
+def begin_task(h: History, spec: PlannedTask, task: Task, supervisor, leader=None, **ways) -> TaskRun:
+    """An assigned task starts its life: every unit's story, its milestones, the supervisor's and leader's moves.
+    `ways`: the TaskRun steps of a clue's or a finding's task (see TaskRun)."""
     run = TaskRun(key=str(spec.index), spec=spec, task=task, supervisor=supervisor,
-                  leader=leader or h.people["zhou.fuzhouzhang"], kind=decision.kind, fate=spec.fate,
+                  leader=leader or h.people["zhou.fuzhouzhang"], kind=task.decision.kind, fate=spec.fate,
                   cadence=spec.cadence,
-                  targets=[(pk, float(b), float(v)) for pk, b, v in task.targets.values_list("pk", "baseline", "target")])
+                  targets=[(pk, float(b), float(v)) for pk, b, v in task.targets.values_list("pk", "baseline", "target")],
+                  **ways)
     returned_to = spec.fate.returned_to
     if returned_to and returned_to not in spec.lead + spec.cooperate:
         first = Assignment.objects.filter(task=task).order_by("role", "pk").first()  # a cooperating unit if any
@@ -84,6 +91,7 @@ def task_story(h: History, spec: PlannedTask) -> Story:
         h.spawn(cancel_story(h, run))
     if spec.fate.leader_note:
         h.spawn(leader_note_story(h, run))
+    return run
 
 
 def milestone_story(h: History, run: TaskRun, milestone: Milestone) -> Story:
@@ -257,7 +265,8 @@ def ask_for_time(h: History, run: TaskRun, a: Assignment, rng, deadline) -> Stor
 
 # --- reports, reviews, closing ----------------------------------------------------------------------
 
-def submit(h: History, run: TaskRun, a: Assignment, rng, progress: int, final: bool = False) -> Story:
+def submit(h: History, run: TaskRun, a: Assignment, rng, progress: int, final: bool = False,
+           files: list[tuple[str, bytes]] | None = None) -> Story:
     """One report, through the unit head's approval when a liaison writes it (二级审核). Returns the report."""
     liaison, head = h.staff[a.unit_id]
     text = rng.choice(words.FINAL_REPORTS) if final else (
@@ -265,7 +274,7 @@ def submit(h: History, run: TaskRun, a: Assignment, rng, progress: int, final: b
     blockers = [rng.choice(words.BLOCKERS)] if not final and rng.random() < 0.05 else None
     values = target_values(run, progress) if a.role == "lead" else None
     report = h.act(report_submit, actor=head if rng.random() < 0.4 else liaison, assignment=a, text=text,
-                   progress=progress, is_final=final, target_values=values, blockers=blockers)
+                   progress=progress, is_final=final, target_values=values, blockers=blockers, files=files)
     if report is None:
         return None
     for blocker in Blocker.objects.filter(report=report).order_by("pk"):
@@ -293,6 +302,24 @@ def submit(h: History, run: TaskRun, a: Assignment, rng, progress: int, final: b
     return report
 
 
+def unit_approves(h: History, a: Assignment, rng, report: Report) -> Story:
+    """The unit head approves a report its liaison wrote (二级审核). Returns the report, or None."""
+    if report.state != "unit_review":
+        return report
+    yield h.after(rng, rng.choice([0, 0, 1]))
+    if h.fresh(a).state != "in_progress":
+        return None
+    _, head = h.staff[a.unit_id]
+    if h.act(report_unit_approve, actor=head, report=report, approve=True) is None:
+        return None
+    return report
+
+
+def final_report(h: History, run: TaskRun, a: Assignment, rng) -> Story:
+    """申请办结: the ordinary last report."""
+    return (yield from submit(h, run, a, rng, 100, final=True))
+
+
 def target_values(run: TaskRun, progress: int) -> dict:
     return {pk: Decimal(str(round(base + (goal - base) * progress / 100, 2))) for pk, base, goal in run.targets}
 
@@ -314,20 +341,32 @@ def review(h: History, run: TaskRun, a: Assignment, report: Report, rng) -> Stor
 
 
 def ask_to_close(h: History, run: TaskRun, a: Assignment, rng) -> Story:
-    """申请办结, once the county's own units have finished; verified, or rejected once and done again."""
+    """申请办结, once the county's own units have finished; verified, or rejected once and done again.
+
+    A finding's request waits for the team's 复查 (run.check); a failed one sends it back instead."""
+    round_ = run.round  # a clue reopened meanwhile (重办) starts the work again in its own stories
     for _ in range(6):
         if not Task.objects.filter(parent_assignment=a, state__in=ACTIVE_TASK).exists():
             break
         yield h.after(rng, 2)
     for attempt in (1, 2):
-        if h.fresh(a).state != "in_progress":
+        if run.round != round_ or h.fresh(a).state != "in_progress":
             return
-        if (yield from submit(h, run, a, rng, 100, final=True)) is None:
+        if (yield from (run.final or final_report)(h, run, a, rng)) is None:
             return
-        yield h.after(rng, rng.randint(1, 3))
-        if h.fresh(a).state != "review":
+        if run.check is not None:
+            passed = yield from run.check(h, run, a, rng, attempt)
+            if passed is None or run.round != round_:
+                return
+            if not passed:
+                yield h.after(rng, rng.randint(3, 8))
+                continue
+            yield h.after(rng, rng.randint(0, 2))
+        else:
+            yield h.after(rng, rng.randint(1, 3))
+        if run.round != round_ or h.fresh(a).state != "review":
             return
-        if attempt == 1 and run.fate.reject_final:
+        if attempt == 1 and run.fate.reject_final and run.check is None:
             if h.act(assignment_reject, actor=run.supervisor, assignment=a,
                      comment=rng.choice(words.REJECT_COMMENTS)) is None:
                 return
@@ -337,6 +376,14 @@ def ask_to_close(h: History, run: TaskRun, a: Assignment, rng) -> Story:
                  comment=rng.choice(words.VERIFY_COMMENTS)) is not None:
             close_when_done(h, run)
         return
+
+
+def resume_work(h: History, run: TaskRun, a: Assignment) -> Story:
+    """A lead unit whose work opened again (重办) while it was still in hand goes on to its new deadline."""
+    rng = h.rng("resume", run.key, a.pk, run.round)
+    yield h.after(rng, rng.randint(0, 1))
+    if h.fresh(a).state == "in_progress":
+        yield from work_to_deadline(h, run, a, rng)
 
 
 def close_when_done(h: History, run: TaskRun) -> None:
@@ -349,8 +396,13 @@ def close_when_done(h: History, run: TaskRun) -> None:
 
 def close_story(h: History, run: TaskRun) -> Story:
     rng = h.rng("close", run.key, run.round)
+    round_ = run.round
     yield h.after(rng, rng.randint(0, 2))
-    closed = h.act(task_close, actor=run.supervisor, task=run.task, note=rng.choice(words.CLOSE_NOTES))
+    if run.round != round_:
+        return
+    note = rng.choice(words.CLOSE_NOTES)
+    closed = run.close(h, run, note) if run.close else h.act(task_close, actor=run.supervisor, task=run.task,
+                                                                   note=note)
     run.closing = False
     if closed is None or run.kind != "instruction" or run.task.parent_assignment_id is not None:
         return
@@ -373,7 +425,10 @@ def cancel_story(h: History, run: TaskRun) -> Story:
     if h.task_state(run) not in ACTIVE_TASK:
         return
     reason = rng.choice(words.CANCEL_REASONS)
-    h.act(task_cancel, actor=run.supervisor, task=run.task, reason=reason)  # reaches the counties' sub-tasks too
+    if run.cancel is not None:
+        run.cancel(h, run, reason)
+    else:
+        h.act(task_cancel, actor=run.supervisor, task=run.task, reason=reason)  # reaches the counties' sub-tasks too
 
 
 def leader_note_story(h: History, run: TaskRun) -> Story:

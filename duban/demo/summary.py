@@ -12,6 +12,10 @@ class DemoSummary:
     tasks: int = 0
     assignments: int = 0
     reports: int = 0
+    clues: int = 0
+    clues_waiting: int = 0  # in the triage queue
+    inspections: int = 0
+    findings: int = 0
     seconds: float = 0.0
     password: str = ""
     end: dt.date | None = None  # the last day of the history replayed
@@ -21,7 +25,9 @@ class DemoSummary:
     def describe(self) -> str:
         lines = [
             f"演示数据已生成：单位 {self.units} 个，人员 {self.people} 人，决策部署 {self.decisions} 项，"
-            f"督办事项 {self.tasks} 项，承办 {self.assignments} 条，进展反馈 {self.reports} 条，用时 {self.seconds:.1f} 秒。",
+            f"督办事项 {self.tasks} 项，承办 {self.assignments} 条，进展反馈 {self.reports} 条，"
+            f"群众线索 {self.clues} 条（待分办 {self.clues_waiting} 条），实地督查 {self.inspections} 次"
+            f"（发现问题 {self.findings} 个），用时 {self.seconds:.1f} 秒。",
         ]
         if self.logins:
             lines.append(f"演示账号（密码均为 {self.password}）：")
