@@ -15,13 +15,21 @@ the three administrators (三员) and, among 州委督查室's tasks:
   that unit's supervisor;
 - 智能分解: minutes read by 州委督查室 (X1: three proposed tasks, X1a–X1c, led by 州发改委, 州财政局 and
   甲县发改局) and by 乙县's supervisor (X2: two, X2a–X2b, led by 乙县发改局), every unit matched and every
-  deadline ahead, so that either office may accept its own.
+  deadline ahead, so that either office may accept its own;
+- 群众线索 (built last, so that 邻州's task stays the last task): CK about 州发改委 from 欧阳线人 (CONTACT),
+  forwarded by 州委督查室 to 州发改委, which signed; CM merged into CK; CA attached to T7 and answered by
+  州发改委 (waiting for the sender's rating); CR in 城关镇 from 司马来信, still received by 甲县; CB in
+  乙县, still received there; CN in 邻州, forwarded to 邻州发改委.
 
 `Oracle` says who may see what by the plain rules of DESIGN.md ("Data scope"), worked out in Python over
 the rows, never through the selectors.
 """
 
 import datetime as dt
+import io
+import json
+import re
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -31,6 +39,7 @@ from duban.bulletins.models import Bulletin
 from duban.bulletins.services import bulletin_generate
 from duban.core.cast import build_cast
 from duban.core.periods import month
+from duban.core.sealed import mask_phone
 from duban.escalation.models import Notice, Urge
 from duban.escalation.services import urge_send
 from duban.extract.models import Extraction, ProposedTask
@@ -51,6 +60,8 @@ from duban.supervision.models import (
     Report,
     Task,
 )
+from duban.voice.models import Clue
+from duban.voice.services import clue_answer, clue_attach, clue_forward, clue_merge, clue_submit
 
 D = dt.date
 PDF = b"%PDF-1.4 progress 1 0 obj << >> endobj %%EOF"
@@ -69,6 +80,19 @@ MINUTES_OTHER_COUNTY = """乙县县委常委会会议纪要
 一、乙县发展和改革局牵头，2026年8月底前完成农村公路提升方案。
 二、乙县发展和改革局负责，2026年9月底前完成县域物流中心选址，并报县政府审定。
 """
+
+# The senders whose contact no response, log, file or plain column may show, but the contact read of their
+# clue by its triage office: clue name -> (name, phone as given).
+CONTACTS = {"CK": ("欧阳线人", "13912345678"), "CR": ("司马来信", "0851-87654321")}
+CLUE_STORIES = {
+    "CK": "州城区和平路老旧小区改造工地夜间施工噪音扰民，已经持续两个多月，多次反映未解决。",
+    "CM": "和平路老旧小区改造工地晚上十一点以后还在施工，噪音很大，群众多次反映无人处理。",
+    "CA": "城区新建停车场迟迟没有开放，周边道路停车难，群众反映强烈，希望尽快投入使用。",
+    "CR": "甲县城关镇幸福小区门前的路灯坏了三个月，晚上出行很不安全，多次反映没人管。",
+    "CB": "乙县农村公路部分路段塌陷，雨天车辆通行困难，村民多次反映仍未修复。",
+    "CN": "邻州高速连接线施工占用农田，补偿款至今没有发放，村民多次反映未果。",
+}
+CLUE_ANSWER = "经核实，城区停车场已完成竣工验收，将于6月10日正式开放，届时周边停车难问题将得到缓解。"
 
 # The roles of the matrix, each played by one person (None: no credentials at all).
 ROLES = ("supervisor", "leader", "unit_head", "liaison", "inspector", "sysadmin", "secadmin", "auditor",
@@ -253,6 +277,7 @@ def build_world() -> World:
         for letter, item in zip("abc", ProposedTask.objects.filter(extraction=n[name]).order_by("position"),
                                 strict=False):
             n[name + letter] = item
+    _clues(c, n, people)
     # Units named by what the matrix does with them (the scope of a new bulletin).
     n.update(Upref=c.prefecture, Ucounty=c.county, Uother=c.other_county)
 
@@ -270,6 +295,58 @@ def build_world() -> World:
     foreign = token_create(actor=c.county_supervisor, name="甲县台账同步", days=30)[0]
     return World(cast=c, actors=actors, tokens=tokens, spare_tokens=spare, foreign_token=foreign, named=n,
                  people=people)
+
+
+def contact_traces(name: str, phone: str, clue: Clue | None = None) -> set[str]:
+    """Every form in which a sender's contact could show: the name, the phone as given, as digits, grouped by
+    spaces or dashes, masked (139****5678) or its masked tail (****5678); with the clue, also the phone's
+    keyed hash and the sealed columns themselves (which only voice_clue and the per-phone rate window hold);
+    and each of these as JSON writes it with non-ASCII escaped."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 11:
+        parts = (digits[:3], digits[3:7], digits[7:])
+    else:  # a landline: the area code, then the number
+        area = phone.split("-")[0] if "-" in phone else digits[:4]
+        parts = (area, digits[len(area):])
+    plain = {name, phone, digits, " ".join(parts), "-".join(parts), mask_phone(digits), "****" + digits[-4:]}
+    if clue is not None:
+        plain |= {clue.phone_key, clue.contact_name_sealed, clue.contact_phone_sealed}
+    plain.discard("")
+    return plain | {json.dumps(text)[1:-1] for text in plain}
+
+
+def readable(data: bytes) -> str:
+    """A response's bytes as text to search; a zip (.xlsx, .docx) is read member by member."""
+    text = data.decode("utf-8", "replace")
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                text += "\n".join(archive.read(m).decode("utf-8", "replace") for m in archive.namelist())
+        except zipfile.BadZipFile:
+            pass  # a file that only starts like one (the world's evidence): its bytes are searched as they are
+    return text
+
+
+def _clues(c, n, people) -> None:
+    """群众线索 in each state the API acts on, sent through the public door from distinct addresses."""
+    def sent(name, place, address):
+        contact = CONTACTS.get(name, ("", ""))
+        return clue_submit(category="housing", description=CLUE_STORIES[name], place_unit_id=place.pk,
+                           name=contact[0], phone=contact[1], address=address)
+
+    ck = sent("CK", c.pref_drc, "198.51.100.1")
+    n["CK"] = clue_forward(actor=c.supervisor, clue=ck, unit_ids=[c.pref_drc.pk])
+    n["TK"] = n["CK"].task
+    s.assignment_sign(actor=c.drc_liaison, assignment=_at(n["TK"], c.pref_drc))
+    n["CM"] = clue_merge(actor=c.supervisor, clue=sent("CM", c.pref_drc, "198.51.100.2"), into=n["CK"])
+    n["CA"] = clue_attach(actor=c.supervisor, clue=sent("CA", c.pref_drc, "198.51.100.3"), task=n["T7"])
+    clue_answer(actor=c.drc_liaison, clue=n["CA"], text=CLUE_ANSWER)
+    n["CR"] = sent("CR", c.township, "198.51.100.4")
+    n["CB"] = sent("CB", c.other_drc, "198.51.100.5")
+    cn = sent("CN", n["neighbour_drc"], "198.51.100.6")
+    n["CN"] = clue_forward(actor=people["nb_supervisor"], clue=cn, unit_ids=[n["neighbour_drc"].pk])
+    for name in ("CK", "CM", "CA", "CR", "CB", "CN"):
+        n[name] = Clue.objects.get(pk=n[name].pk)  # as they are now, with their current version
 
 
 # ---- who may see what ---------------------------------------------------------------------------
@@ -290,6 +367,9 @@ class Oracle:
       report, blocker or extension hidden from them.
     - A document read by 智能分解, and its proposed tasks, are seen by the supervisors of the office that
       read it, and by nobody else: not by a supervisor above or below, not by the administrators.
+    - A 群众线索 is seen by the supervisors, leaders and inspectors of its office's subtree, and by whoever
+      may see the task it went into (the units assigned it). Who sent it is read only by its triage office:
+      a supervisor whose unit is the clue's office or above it.
     """
 
     def __init__(self):
@@ -405,6 +485,16 @@ class Oracle:
     def proposed_task(self, user, p) -> bool:
         return self.extraction(user, self.extractions[p.extraction_id])
 
+    def clue(self, user, cl) -> bool:
+        business = self._business(user)
+        if business & OVERSIGHT and user.unit_id is not None and self.below(cl.office_id, user.unit_id):
+            return True
+        return cl.task_id is not None and self.task(user, self.tasks[cl.task_id])
+
+    def contact(self, user, cl) -> bool:
+        return (Role.SUPERVISOR in self._business(user) and user.unit_id is not None
+                and self.below(cl.office_id, user.unit_id))
+
     def unit(self, user, u) -> bool:
         return u.is_active and (bool(self._business(user)) or Role.SYSADMIN in self._admin(user))
 
@@ -435,7 +525,7 @@ PATH_KINDS = {
     "blocker_id": "blocker", "evidence_id": "evidence", "milestone_id": "milestone",
     "decision_id": "decision",
     "unit_id": "unit", "person_id": "person", "token_id": "token", "notice_id": "notice",
-    "bulletin_id": "bulletin", "extraction_id": "extraction", "item_id": "proposed_task",
+    "bulletin_id": "bulletin", "extraction_id": "extraction", "item_id": "proposed_task", "clue_id": "clue",
 }
 # Path parameters that name no row, after the one that does, and the value they are given.
 PATH_VALUES = {"kind": "docx"}
@@ -448,7 +538,7 @@ KIND_MODELS = {
     "blocker": Blocker, "evidence": Evidence, "milestone": Milestone, "instruction": Instruction,
     "unit": Unit,
     "person": User, "event": Event, "notice": Notice, "urge": Urge, "bulletin": Bulletin,
-    "confidence": TaskConfidence, "extraction": Extraction, "proposed_task": ProposedTask,
+    "confidence": TaskConfidence, "extraction": Extraction, "proposed_task": ProposedTask, "clue": Clue,
 }
 
 

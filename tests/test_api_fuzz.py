@@ -192,6 +192,11 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _has_input(op) -> bool:
+    raw = op.definition.raw
+    return bool(raw.get("parameters") or raw.get("requestBody") or raw.get("security"))
+
+
 def test_it_answers_every_generated_request_as_documented(live_schema):
     world, schema = live_schema
     fuzz = Fuzz(world)
@@ -201,7 +206,8 @@ def test_it_answers_every_generated_request_as_documented(live_schema):
     for op in operations:
         unsafe = op.method.upper() not in ("GET", "HEAD")
         fuzz.run(op, "supervisor", GenerationMode.POSITIVE, WRITES if unsafe else READS)
-        fuzz.run(op, "supervisor", GenerationMode.NEGATIVE, NEGATIVE)
+        if _has_input(op):  # an operation with no input at all (GET /public/challenge) has nothing to negate
+            fuzz.run(op, "supervisor", GenerationMode.NEGATIVE, NEGATIVE)
         if not unsafe or op.definition.raw.get("operationId") in LIAISON_WRITES:
             fuzz.run(op, "liaison", GenerationMode.POSITIVE, LIAISON)
     t = fuzz.tally

@@ -15,24 +15,33 @@ A leak is any of:
   (v)   any 5xx;
   (vi)  an administrator getting business content (anything but /me, /tokens, the unit tree for the
         sysadmin, people for the sysadmin and the secadmin, the trail for the auditor), or anyone but the
-        auditor getting anything from /audit/events.
+        auditor getting anything from /audit/events;
+  (vii) a 群众线索 sender's name or phone, in any form (api_world.contact_traces), in any answer at all but
+        the contact read of that clue by its triage office — every body, file and header is searched.
+
+The public door (/public/...) answers anyone alike, with or without credentials, and never with the
+office's inside: it is tried apart from the rest (Matrix.try_public).
 
 Unsafe calls run in a savepoint that is rolled back, so every call sees the same world.
 """
 
 import io
 import json
+import re
 from dataclasses import dataclass
 
 import pytest
 from api_world import (
     ADMINS,
+    CONTACTS,
     MINUTES_PREFECTURE,
     PATH_KINDS,
     PATH_VALUES,
     ROLES,
     Oracle,
     build_world,
+    contact_traces,
+    readable,
     rows_of,
 )
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -45,6 +54,7 @@ from duban.api.root import api
 from duban.audit.models import Event
 from duban.escalation.models import Notice
 from duban.security.testing import force_login_verified
+from duban.voice import limits
 
 ABSENT = 2**62  # an id no row has
 BUSINESS = [r for r in ROLES if r not in ADMINS and r != "anonymous"]
@@ -57,7 +67,7 @@ LIST_KINDS = {
     "tasks": "task", "decisions": "decision", "assignments": "assignment", "reports": "report",
     "extensions": "extension", "blockers": "blocker", "units": "unit", "people": "person", "tokens": "token",
     "events": "event", "notices": "notice", "urges": "urge", "bulletins": "bulletin",
-    "extractions": "extraction",
+    "extractions": "extraction", "clues": "clue",
 }
 # Lists of what hangs from one task: its timeline and its urges.
 TASK_SUBLISTS = ("/events", "/urges")
@@ -65,7 +75,8 @@ TASK_SUBLISTS = ("/events", "/urges")
 FILTER_KINDS = {"task": "task", "decision": "decision", "assignment": "assignment", "unit": "unit",
                 "actor": "person", "scope": "unit"}
 # Text searches: a fragment that rows in and out of every role's scope share.
-SEARCHES = {"task": "推进", "assignment": "推进", "decision": "会议纪要", "unit": "发展和改革", "person": "督查"}
+SEARCHES = {"task": "推进", "assignment": "推进", "decision": "会议纪要", "unit": "发展和改革", "person": "督查",
+            "clue": "多次反映"}
 
 # Reads that answer a figure about the caller, not rows: each must be the caller's own.
 OWN_FIGURES = {
@@ -105,6 +116,9 @@ MAY = {
     # 智能分解: the supervisors of the office that read the document.
     **dict.fromkeys(("extraction_create", "extraction_item_update", "extraction_item_drop", "extraction_item_merge",
                      "extraction_item_split", "extraction_accept", "extraction_discard"), SUPERVISORS),
+    # 群众线索: the triage office routes and reads the sender; the lead unit (or the office) answers.
+    **dict.fromkeys(("clue_forward", "clue_attach", "clue_merge", "clue_decline", "clue_contact"), SUPERVISORS),
+    "clue_answer": SUPERVISORS | UNIT_WORKERS,
 }
 # In the world as built, these roles succeed on their row in scope: proof that the bodies are right and
 # that the refusals elsewhere are about permission, not about a broken request.
@@ -129,6 +143,11 @@ SUCCEEDS = {
     # Each office on its own document: 州委督查室 on X1, 乙县 on X2 (every unit matched, deadlines ahead).
     **dict.fromkeys(("extraction_create", "extraction_item_update", "extraction_item_drop", "extraction_item_merge",
                      "extraction_item_split", "extraction_accept", "extraction_discard"), SUPERVISORS),
+    # 州委督查室 on CR (甲县's, below it), 乙县's on CB; only 州委督查室 has a second clue to merge into.
+    "clue_forward": SUPERVISORS, "clue_attach": SUPERVISORS, "clue_merge": {"supervisor"},
+    "clue_decline": SUPERVISORS, "clue_contact": SUPERVISORS,
+    # CK's task is 州发改委's, signed: its liaison and head answer, and so may the office itself.
+    "clue_answer": {"supervisor", "liaison", "unit_head"},
 }
 # What the administrators may read (三员分立); every other operation is business content to them.
 # Their own inbox and channel choice are theirs, like their tokens.
@@ -151,6 +170,8 @@ PREFERRED = {
     "task_confidence_record": ["T1"],
     "extraction_item_update": ["X1a"], "extraction_item_drop": ["X1b"], "extraction_item_merge": ["X1a"],
     "extraction_item_split": ["X1a"], "extraction_accept": ["X1"], "extraction_discard": ["X1"],
+    **dict.fromkeys(("clue_forward", "clue_attach", "clue_merge", "clue_decline"), ["CR"]),
+    "clue_answer": ["CK"], "clue_contact": ["CK"],
 }
 # Extensions of a key (挂牌) task are the leader's to decide; 乙县's supervisor makes 乙县's bulletin.
 PREFERRED_BY_ROLE = {("extension_decide", "leader"): ["E1"], ("bulletin_generate", "outsider_supervisor"): ["Uother"]}
@@ -180,7 +201,15 @@ BODY_REFERENCES = {
     "task_create": [("lead_unit_ids", "unit")], "task_update": [("responsible_leader_id", "person")],
     "assignment_reassign": [("unit_id", "unit")], "blocker_escalate": [("leader_id", "person")],
     "extraction_item_update": [("lead_unit_ids", "unit")],
+    "clue_forward": [("unit_ids", "unit")], "clue_attach": [("task_id", "task")], "clue_merge": [("into_id", "clue")],
 }
+# The public door: no credentials needed, the same answer for everyone.
+PUBLIC = {"public_challenge", "public_clue_submit", "public_clue_lookup", "public_clue_rate"}
+# Every key the public view of a clue may hold: nothing of the office's inside (no ids, task, staff, version).
+PUBLIC_KEYS = {"number", "category", "category_label", "state", "state_label", "place_name", "place_text",
+               "description", "submitted_at", "deadline", "answered_at", "closed_at", "close_reason", "replies",
+               "ratings", "may_rate", "merged_into", "round", "text", "unit_name", "created_at", "rating",
+               "rating_label", "comment"}
 
 
 @dataclass(frozen=True)
@@ -268,10 +297,14 @@ class Matrix:
         self.rows = {kind: rows_of(kind) for kind in ("decision", "task", "assignment", "report", "extension",
                                                       "blocker", "evidence", "milestone", "unit", "person",
                                                       "notice", "urge", "bulletin", "extraction",
-                                                      "proposed_task")}
+                                                      "proposed_task", "clue")}
         self.rows["token"] = [world.spare_tokens[r] for r in SIGNED_IN] + [world.foreign_token]
         self.visible = {role: {kind: {row.pk for row in rows if self.sees(role, kind, row)}
                                for kind, rows in self.rows.items()} for role in ROLES}
+        # Each trace of a sender's contact, and the clue it belongs to; where any of them was found.
+        self.traces = {text: world.named[name] for name, (who, phone) in CONTACTS.items()
+                       for text in contact_traces(who, phone, world.named[name])}
+        self.exposures: list[tuple] = []
 
     # ---- scope ----
 
@@ -300,11 +333,39 @@ class Matrix:
         client = self.clients[role]
         self.calls += 1
         if op.method == "get":
-            return client.get(url, params or {})
-        if op.name in MULTIPART:
-            return client.post(url, body)
-        payload = json.dumps(body) if body is not None else ""
-        return getattr(client, op.method)(url, payload, content_type="application/json")
+            r = client.get(url, params or {})
+        elif op.name in MULTIPART:
+            r = client.post(url, body)
+        else:
+            payload = json.dumps(body) if body is not None else ""
+            r = getattr(client, op.method)(url, payload, content_type="application/json")
+        self.sweep(role, op.name, url, r)
+        return r
+
+    def sweep(self, role, name, url, response):
+        """Note every trace of a sender's contact in the answer: body (files unpacked) and headers."""
+        if getattr(response, "streaming", False):
+            data = b"".join(response.streaming_content)
+            response.streaming_content = [data]  # the checks below read the file again
+        else:
+            data = response.content
+        text = readable(data) + "\n" + "\n".join(f"{k}: {v}" for k, v in response.items())
+        for trace, clue in self.traces.items():
+            if trace in text:
+                self.exposures.append((role, name, url, response.status_code, clue, trace))
+
+    def judge_exposures(self):
+        """(vii): a contact shows only in the contact read of its own clue, to its triage office."""
+        read = set()
+        for role, name, url, status, clue, trace in self.exposures:
+            user = self.w.actor(role)
+            if (name == "clue_contact" and status == 200 and url == f"/api/v1/clues/{clue.pk}/contact"
+                    and self.oracle.contact(user, clue)):
+                read.add(clue.pk)
+                continue
+            self.leaks.append(f"(vii) {url} as {role}: {status} shows {trace!r}, a trace of clue {clue.pk}'s sender")
+        if self.w.named["CK"].pk not in read:
+            self.misses.append("the triage office never read CK's sender through POST /clues/{id}/contact")
 
     @staticmethod
     def shown(response, size: int) -> str:
@@ -402,6 +463,7 @@ class Matrix:
                 url = f"/files/evidence/{row.pk}/"
                 r = client.get(url)
                 self.calls += 1
+                self.sweep(role, op.name, url, r)
                 if r.status_code >= 500:
                     self.leak("v", op, role, url, r, "server error")
                 elif row.pk in self.visible[role]["evidence"]:
@@ -533,6 +595,65 @@ class Matrix:
                     elif card["active"] != seen["active"] or any(card[k] > seen[k] for k in seen):
                         self.leak("ii", op, role, shown, r, f"unit {unit} counts {card} beyond what is seen {seen}")
 
+    # ---- the public door ----
+
+    def public_body(self, op: Operation, code: str):
+        c = self.c
+        if op.name == "public_clue_submit":
+            question, token = limits.challenge_new()
+            a, b = (int(x) for x in re.findall(r"\d+", question))
+            # With CK's sender's own contact: the answer must not give it back either.
+            name, phone = CONTACTS["CK"]
+            return {"category": "environment", "description": "州发改委门前的绿化带被占用堆放建筑垃圾，多次反映未解决。",
+                    "place_unit_id": c.pref_drc.pk, "name": name, "phone": phone, "challenge_token": token,
+                    "challenge_answer": str(a + b)}
+        if op.name == "public_clue_rate":
+            return {"code": code, "rating": "satisfied", "comment": "处理及时。"}
+        return {"code": code}
+
+    def try_public(self, op: Operation):
+        """Every role, and nobody, gets the same from the public door: a challenge, a tracking code, the public
+        view of a clue by its code (never an id, a task, the office's staff), a 404 for a code no clue has."""
+        n = self.w.named
+        codes = {"public_clue_lookup": [n["CK"].code, n["CM"].code, n["CR"].code, "ABCD-EFGH-JKMN"],
+                 "public_clue_rate": [n["CA"].code]}.get(op.name, [""])
+        expected = {"public_challenge": 200, "public_clue_submit": 201, "public_clue_lookup": 200,
+                    "public_clue_rate": 200}[op.name]
+        first = {}
+        for role in ROLES:
+            for code in codes:
+                with transaction.atomic():
+                    body = self.public_body(op, code) if op.unsafe else None
+                    r = self.call(role, op, op.path, body)
+                    transaction.set_rollback(True)
+                shown = {k: v for k, v in body.items() if k != "challenge_token"} if body else None
+                if r.status_code >= 500:
+                    self.leak("v", op, role, op.path, r, "server error", shown)
+                    continue
+                want = 404 if code == "ABCD-EFGH-JKMN" else expected
+                if r.status_code != want:
+                    self.miss(op, role, op.path, r, f"expected {want}")
+                    continue
+                data = r.json()
+                if op.name in ("public_clue_lookup", "public_clue_rate") and want == 200:
+                    keys = set()
+                    stack = [data]
+                    while stack:
+                        item = stack.pop()
+                        if isinstance(item, dict):
+                            keys |= set(item)
+                            stack += list(item.values())
+                        elif isinstance(item, list):
+                            stack += item
+                    if keys - PUBLIC_KEYS:
+                        self.leak("ii", op, role, op.path, r, f"the public view holds {sorted(keys - PUBLIC_KEYS)}",
+                                  shown)
+                    if first.setdefault(code, data) != data:
+                        self.leak("ii", op, role, op.path, r, "the public view differs with the caller", shown)
+                if op.name == "public_clue_submit" and set(data) != {"code", "number", "state", "state_label",
+                                                                     "submitted_at"}:
+                    self.leak("ii", op, role, op.path, r, "the new clue's answer holds more than its code", shown)
+
     def try_me(self, op: Operation):
         for role in ROLES:
             url = self.url(op)
@@ -611,6 +732,15 @@ class Matrix:
             "extraction_accept": lambda: {"version": version, "kind": "meeting", "title": "州政府第13次常务会议纪要",
                                           "issued_on": "2026-05-29", "doc_number": "州府纪〔2026〕13号"},
             "extraction_discard": lambda: {"version": version},
+            "clue_forward": lambda: {"version": version, "unit_ids": [lead_unit.pk],
+                                     "requirements": "请核实情况，依法依规办理。"},
+            "clue_attach": lambda: {"version": version,
+                                    "task_id": self.w.named["TB" if role == "outsider_supervisor" else "T7"].pk},
+            "clue_merge": lambda: {"version": version, "into_id": self.w.named["CK"].pk},
+            "clue_decline": lambda: {"version": version, "reason": "反映事项已由法院判决，不属于督查受理范围。"},
+            "clue_answer": lambda: {"version": version,
+                                    "text": "经核实，施工单位已调整作业时间，夜间22时后停止施工，并已向周边居民说明情况。"},
+            "clue_contact": lambda: None,
         }
         assert op.name in bodies, f"no body for the unsafe operation {op.name}: add one to Matrix.body"
         body = bodies[op.name]()
@@ -723,7 +853,9 @@ class Matrix:
 
     def run(self, operations):
         for op in operations:
-            if op.unsafe:
+            if op.name in PUBLIC:
+                self.try_public(op)
+            elif op.unsafe:
                 for subject in op.subjects or [None]:
                     assert label(op, subject) in MAY, f"{label(op, subject)}: say who may perform it in MAY"
                 self.try_unsafe(op)
@@ -740,6 +872,7 @@ class Matrix:
             else:
                 self.try_list(op)
         self.try_page_download()
+        self.judge_exposures()
 
 
 @pytest.fixture
@@ -756,6 +889,10 @@ def test_it_keeps_every_operation_in_scope_for_every_role(world):
     for role in BUSINESS:
         assert matrix.visible[role]["task"], role
         assert set(matrix.visible[role]["task"]) != {t.pk for t in matrix.rows["task"]}, role
+    # And a 群众线索 in and out of scope to each role that may see one (outsider_liaison's unit has none).
+    for role in set(BUSINESS) - {"outsider_liaison"}:
+        assert matrix.visible[role]["clue"], role
+        assert set(matrix.visible[role]["clue"]) != {x.pk for x in matrix.rows["clue"]}, role
 
     matrix.run(operations)
 

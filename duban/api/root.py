@@ -3,7 +3,18 @@
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from duban.api import account, assignments, bulletins, errors, extract, ledger, notices, scorecards, tasks
+from duban.api import (
+    account,
+    assignments,
+    bulletins,
+    clues,
+    errors,
+    extract,
+    ledger,
+    notices,
+    scorecards,
+    tasks,
+)
 from duban.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -26,3 +37,4 @@ api.add_router("", bulletins.router)
 api.add_router("", ledger.router)
 api.add_router("", scorecards.router)
 api.add_router("", extract.router)
+api.add_router("", clues.router)
