@@ -8,6 +8,7 @@ from duban.audit.chain import chain_verify
 from duban.demo.plan import plan_prefecture
 from duban.demo.prefecture import build_prefecture
 from duban.inspection.models import Finding, FindingState, Inspection, InspectionState, Visit
+from duban.inspection.rules import finding_state
 from duban.org.models import Role, Unit, User
 from duban.supervision.models import DecisionKind, Light, Task
 from duban.voice.models import Clue, ClueRating, ClueState
@@ -110,11 +111,12 @@ def assert_inspections_lived_on_site():
     assert states[InspectionState.FINISHED] >= 8 and states[InspectionState.PLANNED] >= 1
     assert not Inspection.objects.filter(team__isnull=True).exists()
     assert Visit.objects.exclude(people_met="").exists() and Visit.objects.filter(photos__isnull=False).exists()
-    findings = list(Finding.objects.select_related("task__decision").prefetch_related("rechecks"))
+    findings = list(Finding.objects.annotate(current_state=finding_state())
+                    .select_related("task__decision").prefetch_related("rechecks"))
     assert len(findings) >= 30
     assert all(f.task.decision.kind == DecisionKind.INSPECTION for f in findings if f.task_id)
-    assert {FindingState.CLOSED, FindingState.RECTIFYING} <= {f.state for f in findings}
+    assert {FindingState.CLOSED, FindingState.RECTIFYING} <= {f.current_state for f in findings}
     for f in findings:
-        if f.state == FindingState.CLOSED and f.requires_recheck:
+        if f.current_state == FindingState.CLOSED and f.requires_recheck:
             assert max(f.rechecks.all(), key=lambda r: r.recorded_at).passed
-    assert any(f.state == FindingState.CLOSED and f.requires_recheck for f in findings)
+    assert any(f.current_state == FindingState.CLOSED and f.requires_recheck for f in findings)

@@ -13,11 +13,12 @@ from duban.audit.models import Event
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
 from duban.inspection import services as ins
-from duban.inspection.models import FindingState, InspectionState, VisitPhoto
+from duban.inspection.models import Finding, FindingState, InspectionState, VisitPhoto
 from duban.inspection.report import inspection_report_docx
-from duban.inspection.rules import rectification_close_check
+from duban.inspection.rules import finding_state, rectification_close_check
 from duban.inspection.selectors import (
     finding_get_for,
+    finding_list_for,
     inspection_detail,
     inspection_get_for,
     inspection_list_for,
@@ -82,6 +83,11 @@ def rectify(c, finding, *, evidence=True, head=None, unit_person=None):
     s.report_submit(actor=head or c.drc_head, assignment=fresh(a), text="已全部整改到位。", progress=100,
                     is_final=True, files=files)
     return fresh(a)
+
+
+def state_of(finding) -> str:
+    """The finding's state as every reader sees it: read from its task (nothing keeps a copy in step)."""
+    return Finding.objects.annotate(current_state=finding_state()).get(pk=finding.pk).current_state
 
 
 def found(c, inspection, actor=None, **options):
@@ -373,8 +379,7 @@ def test_closing_needs_evidence(cast, trip):
 def test_closing_needs_a_passed_recheck_when_the_plan_asks(cast, trip):
     finding = found(cast, trip)
     a = rectify(cast, finding)
-    assert ins.findings_sync(inspection_detail(trip)["findings"]) == 1
-    assert fresh(finding).state == FindingState.RECHECK
+    assert state_of(finding) == FindingState.RECHECK
     s.assignment_verify(actor=cast.supervisor, assignment=a)
     with pytest.raises(DomainError) as e:
         ins.finding_close(actor=cast.supervisor, finding=finding, note="核验")
@@ -388,13 +393,13 @@ def test_with_evidence_and_a_passed_recheck_it_closes(cast, trip, frozen):
     recheck = ins.finding_recheck(actor=cast.inspector, finding=finding, passed=True, notes="复查整改到位。",
                                   checked_on=D(2026, 6, 3))
     assert recheck.checked_by == cast.inspector
-    assert fresh(finding).state == FindingState.RECHECK
+    assert state_of(finding) == FindingState.RECHECK
     s.assignment_verify(actor=cast.supervisor, assignment=a)
     with pytest.raises(PermissionDenied):
         ins.finding_close(actor=cast.inspector, finding=finding, note="核验")
     ins.finding_close(actor=cast.supervisor, finding=finding, note="佐证齐全，复查通过。")
     finding = fresh(finding)
-    assert finding.state == FindingState.CLOSED and finding.closed_at is not None
+    assert state_of(finding) == FindingState.CLOSED and finding.task.closed_at is not None
     assert finding.task.state == TaskState.CLOSED
     assert Event.objects.filter(verb="finding.close", object_id=finding.pk).exists()
 
@@ -407,7 +412,7 @@ def test_without_a_recheck_in_the_plan_evidence_is_enough(cast, frozen):
     a = rectify(cast, finding)
     s.assignment_verify(actor=cast.supervisor, assignment=a)
     ins.finding_close(actor=cast.supervisor, finding=finding, note="佐证齐全。")
-    assert fresh(finding).state == FindingState.CLOSED
+    assert state_of(finding) == FindingState.CLOSED
 
 
 def test_a_failed_recheck_by_the_office_sends_the_unit_back_to_work(cast, trip):
@@ -417,7 +422,7 @@ def test_a_failed_recheck_by_the_office_sends_the_unit_back_to_work(cast, trip):
                         checked_on=TODAY)
     a = Assignment.objects.get(task=finding.task_id)
     assert a.state == AssignmentState.IN_PROGRESS and a.return_count == 1
-    assert fresh(finding).state == FindingState.RECTIFYING
+    assert state_of(finding) == FindingState.RECTIFYING
     assert a.reports.get().review_comment.endswith("窗口仍未公示收费目录。")
 
 
@@ -427,7 +432,7 @@ def test_a_failed_recheck_by_an_inspector_waits_for_the_office_to_return_it(cast
     ins.finding_recheck(actor=cast.inspector, finding=finding, passed=False, notes="整改不到位。", checked_on=TODAY)
     a = Assignment.objects.get(task=finding.task_id)
     assert a.state == AssignmentState.REVIEW
-    assert fresh(finding).state == FindingState.RECTIFYING
+    assert state_of(finding) == FindingState.RECTIFYING
     with pytest.raises(PermissionDenied):
         ins.finding_return(actor=cast.inspector, finding=finding)
     ins.finding_return(actor=cast.supervisor, finding=finding)
@@ -438,8 +443,7 @@ def test_a_failed_recheck_by_an_inspector_waits_for_the_office_to_return_it(cast
     frozen.move_to(clock.at_local(D(2026, 6, 2), 10))
     s.report_submit(actor=cast.drc_head, assignment=fresh(a), text="再次整改。", progress=100, is_final=True,
                     files=[("公示.jpg", jpeg_with_gps())])
-    assert ins.findings_sync(inspection_detail(trip)["findings"]) == 1
-    assert fresh(finding).state == FindingState.RECHECK
+    assert state_of(finding) == FindingState.RECHECK
 
 
 def test_a_recheck_waits_for_the_units_request(cast, trip):
@@ -461,7 +465,7 @@ def test_cancelling_a_finding_cancels_its_task(cast, trip):
     finding = found(cast, trip)
     ins.finding_cancel(actor=cast.supervisor, finding=finding, reason="经核实不属实。")
     finding = fresh(finding)
-    assert finding.state == FindingState.CANCELLED and finding.task.state == TaskState.CANCELLED
+    assert state_of(finding) == FindingState.CANCELLED and finding.task.state == TaskState.CANCELLED
     ins.inspection_cancel(actor=cast.supervisor, inspection=trip, reason="改期")
 
 
@@ -490,14 +494,113 @@ def test_a_failed_recheck_after_verification_opens_the_work_again(cast, trip):
     assert Event.objects.filter(verb="task.redo_by_recheck", task_id=finding.task_id).exists()
 
 
-def test_a_task_closed_on_its_own_page_closes_the_finding_on_the_next_sync(cast, trip):
+def test_a_second_round_closes_only_on_its_own_evidence(cast, trip, frozen):
+    """After a failed 复查 reopened the verified work, the first round's evidence does not close the second."""
+    finding = found(cast, trip)
+    s.assignment_verify(actor=cast.supervisor, assignment=rectify(cast, finding))
+    frozen.move_to(clock.at_local(D(2026, 6, 2), 9))
+    ins.finding_recheck(actor=cast.supervisor, finding=finding, passed=False, notes="护栏仍未修复。",
+                        checked_on=D(2026, 6, 2))
+    frozen.move_to(clock.at_local(D(2026, 6, 3), 9))
+    a = rectify(cast, finding, evidence=False)  # signs again, asks to close with no evidence this time
+    s.assignment_verify(actor=cast.supervisor, assignment=a)
+    ins.finding_recheck(actor=cast.supervisor, finding=finding, passed=True, notes="到位。", checked_on=D(2026, 6, 3))
+    with pytest.raises(DomainError) as e:
+        ins.finding_close(actor=cast.supervisor, finding=finding, note="销号")
+    assert e.value.code == "rectification_evidence_missing"
+    with pytest.raises(DomainError):
+        s.task_close(actor=cast.supervisor, task=Task.objects.get(pk=finding.task_id), note="销号")
+    assert Task.objects.get(pk=finding.task_id).state == TaskState.CLOSING
+
+
+def test_evidence_sent_before_a_failed_recheck_does_not_close_the_work(cast, trip, frozen):
+    """The office verified the request a failed 复查 had found wanting: the evidence must come after that 复查."""
+    finding = found(cast, trip)
+    a = rectify(cast, finding)
+    frozen.move_to(clock.at_local(D(2026, 6, 2), 9))
+    ins.finding_recheck(actor=cast.inspector, finding=finding, passed=False, notes="未整改。", checked_on=D(2026, 6, 2))
+    s.assignment_verify(actor=cast.supervisor, assignment=fresh(a))  # verified without returning it
+    frozen.move_to(clock.at_local(D(2026, 6, 3), 9))
+    ins.finding_recheck(actor=cast.inspector, finding=finding, passed=True, notes="到位。", checked_on=D(2026, 6, 3))
+    with pytest.raises(DomainError) as e:
+        ins.finding_close(actor=cast.supervisor, finding=finding, note="销号")
+    assert e.value.code == "rectification_evidence_missing" and "复查未通过（2026年6月2日）后" in e.value.message
+    assert Task.objects.get(pk=finding.task_id).state == TaskState.CLOSING
+
+
+def test_a_second_round_with_new_evidence_closes(cast, trip, frozen):
+    finding = found(cast, trip)
+    s.assignment_verify(actor=cast.supervisor, assignment=rectify(cast, finding))
+    ins.finding_recheck(actor=cast.supervisor, finding=finding, passed=False, notes="护栏仍未修复。",
+                        checked_on=TODAY)
+    assert state_of(finding) == FindingState.RECTIFYING
+    s.assignment_verify(actor=cast.supervisor, assignment=rectify(cast, finding))  # same instant: still after
+    ins.finding_recheck(actor=cast.supervisor, finding=finding, passed=True, notes="到位。", checked_on=TODAY)
+    ins.finding_close(actor=cast.supervisor, finding=finding, note="销号")
+    assert state_of(finding) == FindingState.CLOSED
+
+
+def test_a_task_closed_on_its_own_page_closes_the_finding_for_every_reader(cast, trip):
+    """Nothing but the task moves: the list's counts, the state filter and the report read it from the task."""
     finding = found(cast, trip)
     a = rectify(cast, finding)
     ins.finding_recheck(actor=cast.inspector, finding=finding, passed=True, notes="到位。", checked_on=TODAY)
     s.assignment_verify(actor=cast.supervisor, assignment=a)
+    row = inspection_list_for(user=cast.supervisor).get(pk=trip.pk)
+    assert (row.finding_count, row.open_finding_count) == (1, 1)
     s.task_close(actor=cast.supervisor, task=Task.objects.get(pk=finding.task_id), note="销号")
-    assert ins.findings_sync(inspection_detail(trip)["findings"]) == 1
-    assert fresh(finding).state == FindingState.CLOSED
+    assert state_of(finding) == FindingState.CLOSED
+    row = inspection_list_for(user=cast.supervisor).get(pk=trip.pk)
+    assert (row.finding_count, row.open_finding_count) == (1, 0)
+    assert [f.pk for f in finding_list_for(user=cast.supervisor, filters={"state": "closed"})] == [finding.pk]
+    assert not finding_list_for(user=cast.supervisor, filters={"state": "rectifying"}).exists()
+    assert inspection_detail(trip)["findings"][0].current_state == FindingState.CLOSED
+    with pytest.raises(DomainError):
+        finding_list_for(user=cast.supervisor, filters={"state": "nonsense"})
+
+
+def test_the_state_follows_the_task_through_every_step(cast, trip, frozen):
+    """Each step below is taken by the task's own services (or the 复查); the state is read, never copied."""
+    finding = found(cast, trip)
+    seen = [state_of(finding)]
+    a = rectify(cast, finding)  # report_submit: the task waits for 销号 and the plan asks for a 复查
+    seen.append(state_of(finding))
+    frozen.move_to(clock.at_local(D(2026, 6, 2), 9))
+    ins.finding_recheck(actor=cast.inspector, finding=finding, passed=False, notes="未整改。", checked_on=D(2026, 6, 2))
+    seen.append(state_of(finding))  # failed after the request: to be returned
+    s.assignment_reject(actor=cast.supervisor, assignment=fresh(a), comment="复查未通过。")
+    seen.append(state_of(finding))
+    frozen.move_to(clock.at_local(D(2026, 6, 3), 9))
+    s.report_submit(actor=cast.drc_head, assignment=fresh(a), text="再次整改。", progress=100, is_final=True,
+                    files=[("公示.jpg", jpeg_with_gps())])
+    seen.append(state_of(finding))  # asked again after the failed 复查: waits for a new one
+    assert seen == ["rectifying", "recheck", "rectifying", "rectifying", "recheck"]
+    s.task_cancel(actor=cast.supervisor, task=Task.objects.get(pk=finding.task_id), reason="另行处理")
+    assert state_of(finding) == FindingState.CANCELLED
+    assert inspection_list_for(user=cast.supervisor).get(pk=trip.pk).open_finding_count == 0
+    with pytest.raises(DomainError) as e:
+        ins.finding_cancel(actor=cast.supervisor, finding=finding, reason="重复")
+    assert e.value.code == "finding_ended"
+
+
+def test_a_finding_waiting_to_be_issued_counts_as_open_until_withdrawn(cast, trip):
+    finding = found(cast, trip, actor=cast.inspector)
+    assert finding.task_id is None and state_of(finding) == FindingState.RECTIFYING
+    assert inspection_list_for(user=cast.supervisor).get(pk=trip.pk).open_finding_count == 1
+    ins.finding_cancel(actor=cast.supervisor, finding=finding, reason="经核实不属实。")
+    assert state_of(finding) == FindingState.CANCELLED
+    assert inspection_list_for(user=cast.supervisor).get(pk=trip.pk).open_finding_count == 0
+
+
+def test_closing_a_finding_writes_nothing_on_the_finding(cast, trip):
+    """The stored state holds only the finding's own 撤销; 销号 lives on the task."""
+    finding = found(cast, trip)
+    s.assignment_verify(actor=cast.supervisor, assignment=rectify(cast, finding))
+    ins.finding_recheck(actor=cast.inspector, finding=finding, passed=True, notes="到位。", checked_on=TODAY)
+    version = fresh(finding).version
+    ins.finding_close(actor=cast.supervisor, finding=finding, note="销号")
+    assert fresh(finding).version == version and fresh(finding).state == FindingState.RECTIFYING
+    assert state_of(finding) == FindingState.CLOSED
 
 
 def test_other_tasks_pass_the_close_check(cast, frozen):

@@ -5,6 +5,9 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from docx import Document
 from PIL import Image
@@ -14,8 +17,9 @@ from duban.audit.models import Event
 from duban.core import clock
 from duban.inspection import services as ins
 from duban.inspection.models import Finding, FindingState, Inspection, InspectionState, VisitPhoto
+from duban.inspection.selectors import finding_get_for
 from duban.supervision import services as s
-from duban.supervision.models import Assignment, AssignmentState, TaskState
+from duban.supervision.models import Assignment, AssignmentState, Task, TaskState
 
 D = dt.date
 
@@ -106,6 +110,25 @@ def test_the_page_costs_the_same_queries_however_many_findings(cast, trip, clien
     assert "问题4" in page
 
 
+def test_the_page_writes_nothing_and_shows_a_finding_closed_on_the_task_page(cast, trip, client):
+    """GET only reads: a task closed on its own page shows as 已整改销号 without any write from the page."""
+    finding = found(cast, trip)
+    s.assignment_verify(actor=cast.supervisor, assignment=rectify(cast, finding))
+    ins.finding_recheck(actor=cast.inspector, finding=finding, passed=True, notes="到位。", checked_on=TODAY)
+    s.task_close(actor=cast.supervisor, task=Task.objects.get(pk=finding.task_id), note="销号")
+    client.force_login(cast.supervisor)
+    listing = client.get(url("inspections")).content.decode()
+    assert "1（0）" in listing  # findings (still open)
+    with CaptureQueriesContext(connection) as seen:
+        page = client.get(url("inspection", trip.pk)).content.decode()
+        client.get(url("inspection_report", trip.pk))
+    writes = [q["sql"] for q in seen.captured_queries
+              if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+              and "django_session" not in q["sql"]]
+    assert writes == []
+    assert "已整改销号" in page
+
+
 def test_a_supervisor_plans_through_the_form(cast, frozen, client):
     client.force_login(cast.supervisor)
     page = client.get(url("inspection_new")).content.decode()
@@ -162,6 +185,50 @@ def test_a_bad_photo_comes_back_beside_the_form(cast, frozen, client):
     assert response.status_code == 400 and "走访日期不能晚于今天" in response.content.decode()
 
 
+@pytest.fixture
+def reads(monkeypatch):
+    """Every read of an uploaded file's content, by file name."""
+    seen = []
+
+    def read(self, *args):
+        seen.append(self.name)
+        return self.file.read(*args)
+
+    monkeypatch.setattr(UploadedFile, "read", read, raising=False)
+    return seen
+
+
+def _photo(name: str, content: bytes | None = None) -> io.BytesIO:
+    f = io.BytesIO(content if content is not None else jpeg_with_gps())
+    f.name = name
+    return f
+
+
+def test_too_many_photos_are_refused_before_any_is_read(cast, frozen, client, settings, reads):
+    settings.DUBAN_PHOTO_MAX_COUNT = 2
+    inspection = plan(cast)
+    client.force_login(cast.inspector)
+    response = client.post(url("visit_new", inspection.pk), {
+        "place": "某地", "visited_on": "2026-06-01", "notes": "看",
+        "photos": [_photo(f"{n}.jpg") for n in range(3)]})
+    assert response.status_code == 400 and "每次走访最多上传2张照片" in response.content.decode()
+    assert reads == [] and not inspection.visits.exists()
+
+
+def test_a_photo_over_the_size_limit_is_refused_before_any_is_read(cast, frozen, client, settings, reads):
+    settings.DUBAN_PHOTO_MAX_BYTES = 1024 * 1024
+    inspection = plan(cast)
+    client.force_login(cast.inspector)
+    response = client.post(url("visit_new", inspection.pk), {
+        "place": "某地", "visited_on": "2026-06-01", "notes": "看",
+        "photos": [_photo("小.jpg"), _photo("大.jpg", b"\xff" * (1024 * 1024 + 1))]})
+    assert response.status_code == 400 and "照片“大.jpg”超过1MB" in response.content.decode()
+    assert reads == [] and not inspection.visits.exists()
+    response = client.post(url("visit_new", inspection.pk), {
+        "place": "某地", "visited_on": "2026-06-01", "notes": "看", "photos": [_photo("小.jpg")]})
+    assert response.status_code == 302 and reads == ["小.jpg"]
+
+
 def test_findings_from_the_form_and_the_issue_button(cast, trip, client):
     client.force_login(cast.inspector)
     response = client.post(url("finding_new", trip.pk), {"unit": cast.pref_drc.pk, "text": "收费目录未公示。",
@@ -195,8 +262,8 @@ def test_recheck_and_close_through_the_pages(cast, trip, client, frozen):
     page = client.get(url("inspection", trip.pk)).content.decode()
     assert "复查通过待销号" in page
     client.post(url("finding_act", finding.pk, "close"), {"note": "佐证齐全。"})
-    finding.refresh_from_db()
-    assert finding.state == FindingState.CLOSED and finding.task.state == TaskState.CLOSED
+    finding = finding_get_for(user=cast.supervisor, id=finding.pk)
+    assert finding.current_state == FindingState.CLOSED and finding.task.state == TaskState.CLOSED
     assert Event.objects.filter(verb="finding.close", actor=cast.supervisor).exists()
 
 
@@ -206,7 +273,7 @@ def test_closing_without_a_recheck_says_why(cast, trip, client):
     client.force_login(cast.supervisor)
     response = client.post(url("finding_act", finding.pk, "close"), {"note": "核验"}, follow=True)
     assert "复查通过后才能销号" in response.content.decode()
-    assert Finding.objects.get().state == FindingState.RECHECK
+    assert finding_get_for(user=cast.supervisor, id=finding.pk).current_state == FindingState.RECHECK
 
 
 def test_a_failed_recheck_by_an_inspector_is_returned_from_the_page(cast, trip, client):

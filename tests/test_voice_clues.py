@@ -11,7 +11,7 @@ from duban.escalation.models import Step, Urge
 from duban.supervision import services as s
 from duban.supervision.models import Assignment, AssignmentState, ReportState, Task, TaskState
 from duban.voice import limits
-from duban.voice.models import Clue, ClueState
+from duban.voice.models import Clue, ClueReply, ClueState
 from duban.voice.selectors import clue_for_code, clue_list_for
 from duban.voice.services import (
     clue_answer,
@@ -99,11 +99,16 @@ def test_the_challenge_is_answered_once(db, frozen):
     assert forged.value.code == "challenge_invalid"
 
 
-def _through_unit(c, clue, text=ANSWER):
+def _through_unit(c, clue, text=ANSWER, approve=True):
+    """The unit answers: the liaison signs and writes it; the head lets it go out (二级审核)."""
     a = Assignment.objects.get(task=clue.task, unit=c.county_drc)
     if a.state == AssignmentState.PENDING:
         s.assignment_sign(actor=c.county_drc_liaison, assignment=a)
-    return clue_answer(actor=c.county_drc_liaison, clue=clue, text=text)
+    reply = clue_answer(actor=c.county_drc_liaison, clue=clue, text=text)
+    if approve and reply.report is not None and reply.report.state == ReportState.UNIT_REVIEW:
+        s.report_unit_approve(actor=c.county_drc_head, report=reply.report, approve=True)
+        reply.refresh_from_db()
+    return reply
 
 
 def test_it_runs_a_clue_from_the_public_to_an_unsatisfied_rating_and_back_to_closed(cast, frozen):
@@ -117,10 +122,17 @@ def test_it_runs_a_clue_from_the_public_to_an_unsatisfied_rating_and_back_to_clo
     with pytest.raises(DomainError) as unsigned:
         clue_answer(actor=c.county_drc_liaison, clue=clue, text=ANSWER)
     assert unsigned.value.code == "clue_answer_needs_sign"
+    draft = _through_unit(c, clue, text="经核实路灯已修好。" * 3, approve=False)
+    assert draft.published_at is None and clue_for_code(clue.code).state == ClueState.FORWARDED  # 二级审核 first
+    with pytest.raises(DomainError) as waiting:
+        clue_answer(actor=c.county_drc_liaison, clue=clue, text=ANSWER)
+    assert waiting.value.code == "clue_answer_awaiting_unit"
+    s.report_unit_approve(actor=c.county_drc_head, report=draft.report, approve=False, comment="写明更换日期。")
+    assert not ClueReply.objects.filter(pk=draft.pk).exists()  # the answer went back with its report
     reply = _through_unit(c, clue)
-    assert reply.unit == c.county_drc and reply.round == 1
+    assert reply.unit == c.county_drc and reply.round == 1 and reply.published_at is not None
     a = Assignment.objects.get(task=task, unit=c.county_drc)
-    assert a.reports.get().is_final and a.reports.get().state == ReportState.UNIT_REVIEW  # 二级审核
+    assert a.state == AssignmentState.REVIEW and a.reports.filter(state=ReportState.SUBMITTED).count() == 1
     clue = clue_for_code(clue.code)
     assert clue.state == ClueState.ANSWERED
 
@@ -130,17 +142,19 @@ def test_it_runs_a_clue_from_the_public_to_an_unsatisfied_rating_and_back_to_clo
     assert clue.deadline == dt.date(2026, 6, 17)
     a.refresh_from_db()
     assert (a.state, a.deadline) == (AssignmentState.IN_PROGRESS, clue.deadline)
-    assert a.reports.get().state == ReportState.UNIT_RETURNED  # the waiting report is withdrawn
+    returned = a.reports.get(state=ReportState.RETURNED)  # the request to close it carried goes back
+    assert "还是不亮" in returned.review_comment
     redo = Urge.objects.get(step=Step.REDO, assignment=a)
     assert "还是不亮" in redo.message
 
-    clue_answer(actor=c.county_drc_liaison, clue=clue, text=ANSWER + "6月5日再次检修，已连续三晚正常亮灯。")
+    _through_unit(c, clue, text=ANSWER + "6月5日再次检修，已连续三晚正常亮灯。")
     clue = clue_rate(clue=clue_for_code(clue.code), rating="satisfied")
     assert clue.state == ClueState.CLOSED and clue.rating == "satisfied" and clue.closed_at is not None
     with pytest.raises(DomainError):
         clue_rate(clue=clue, rating="unsatisfied", comment="再试一次")
     assert [e.verb for e in Event.objects.filter(object_type="clue").order_by("seq")] == [
-        "clue.submit", "clue.forward", "clue.answer", "clue.rate", "clue.answer", "clue.rate"]
+        "clue.submit", "clue.forward", "clue.answer", "clue.answer_withdraw", "clue.answer", "clue.answer_publish",
+        "clue.rate", "clue.answer", "clue.answer_publish", "clue.rate"]
 
 
 def test_a_second_unsatisfied_rating_closes_it_and_a_closed_task_reopens_for_the_first(cast, frozen, settings):
@@ -271,3 +285,85 @@ def test_the_worker_closes_answers_left_unrated_and_forgets_old_counters(cast, f
     assert closed.state == ClueState.CLOSED and closed.rating == "" and "未评价" in closed.close_reason
     assert Event.objects.filter(verb="clue.close_unrated", object_id=clue.pk).count() == 1
     assert not RateWindow.objects.exists()  # the windows of 6-1 are more than two days old
+
+
+def _open_task(c):
+    decision = s.decision_create(actor=c.county_supervisor, kind="plan", title="城乡照明提升",
+                                 issued_on=dt.date(2026, 5, 1))
+    return s.task_assign(actor=c.county_supervisor, task=s.task_create(
+        actor=c.county_supervisor, decision=decision, title="城关镇路灯整治", lead_unit_ids=[c.county_drc.pk],
+        deadline=dt.date(2026, 7, 31)))
+
+
+def test_a_clue_joined_to_a_task_is_told_urged_when_late_and_asked_again_when_reopened(cast, frozen):
+    from duban.core.models import ScheduledJob
+    from duban.core.worker import handle_one_clue_sweep
+
+    c = cast
+    task = _open_task(c)
+    clue = clue_attach(actor=c.county_supervisor, clue=_submit(c, phone=""), task=task)
+    a = Assignment.objects.get(task=task, unit=c.county_drc)
+    told = Urge.objects.get(step=Step.CLUE, assignment=a)
+    assert clue.number in told.message and told.due_on == clue.deadline == dt.date(2026, 6, 15)
+    frozen.move_to(dt.datetime(2026, 6, 16, 2, tzinfo=dt.UTC))  # 6-16 10:00 in Shanghai: the answer is late
+    for _ in range(2):  # twice: urged once
+        ScheduledJob.objects.filter(name="clue_sweep").update(next_run_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        handle_one_clue_sweep()
+    late = Urge.objects.get(step=Step.URGE, cause="clue", assignment=a)
+    assert "逾期" in late.message
+    _through_unit(c, Clue.objects.get(pk=clue.pk))
+    clue_rate(clue=Clue.objects.get(pk=clue.pk), rating="unsatisfied", comment="灯还是不亮。")
+    asked_again = Urge.objects.filter(step=Step.CLUE, assignment=a).order_by("pk").last()
+    assert "灯还是不亮" in asked_again.message and asked_again.pk != told.pk
+    assert Task.objects.get(pk=task.pk).state == TaskState.IN_PROGRESS  # the larger task goes on untouched
+
+
+def test_a_clue_whose_task_was_cancelled_can_still_be_rated_and_answered_by_the_office(cast, frozen):
+    c = cast
+    clue = clue_forward(actor=c.county_supervisor, clue=_submit(c), unit_ids=[c.county_drc.pk])
+    _through_unit(c, clue)
+    s.task_cancel(actor=c.county_supervisor, task=Task.objects.get(pk=clue.task_id), reason="职能调整，改由他处办理。")
+    clue = clue_rate(clue=Clue.objects.get(pk=clue.pk), rating="unsatisfied", comment="没有人管了。")
+    assert clue.state == ClueState.REOPENED
+    reply = clue_answer(actor=c.county_supervisor, clue=clue, text="县督查室已协调城关镇于6月8日前修复路灯，并将回访。")
+    assert reply.unit == c.county and reply.published_at is not None
+
+
+def test_merged_and_declined_clues_leave_the_similar_index_and_merges_cannot_cross(cast, frozen):
+    from duban.voice.models import VoiceDoc
+
+    c = cast
+    first, second, third = (_submit(c, address=f"10.0.4.{i}", phone="") for i in range(3))
+    clue_merge(actor=c.county_supervisor, clue=second, into=first)
+    clue_decline(actor=c.county_supervisor, clue=third, reason="重复反映，已在办理。")
+    assert set(VoiceDoc.objects.values_list("ref_id", flat=True)) == {first.pk}
+    with pytest.raises(DomainError) as crossed:
+        clue_merge(actor=c.county_supervisor, clue=first, into=second)
+    assert crossed.value.code == "clue_merge_target_closed"
+
+
+def test_the_redo_of_a_task_checks_who_asks(cast, frozen):
+    c = cast
+    clue = clue_forward(actor=c.county_supervisor, clue=_submit(c), unit_ids=[c.county_drc.pk])
+    with pytest.raises(NotFound):
+        s.task_redo(actor=c.other_supervisor, task=clue.task, reason="无权", deadline=dt.date(2026, 6, 30), ref_id=1)
+
+
+def test_a_challenge_is_used_once_across_the_hour(db, frozen):
+    frozen.move_to(dt.datetime(2026, 6, 1, 1, 59, 50, tzinfo=dt.UTC))
+    question, token = limits.challenge_new()
+    a, b = (int(x) for x in question.split(" 等于")[0].split(" 加 "))
+    limits.challenge_check(token, str(a + b))
+    frozen.move_to(dt.datetime(2026, 6, 1, 2, 0, 10, tzinfo=dt.UTC))
+    with pytest.raises(DomainError) as again:
+        limits.challenge_check(token, str(a + b))
+    assert again.value.code == "challenge_used"
+
+
+def test_an_ipv6_host_is_counted_by_its_64(cast, frozen, settings):
+    settings.DUBAN_CLUE_LIMIT_PER_ADDRESS = 2
+    _submit(cast, address="2001:db8:1:2::10", phone="")
+    _submit(cast, address="2001:db8:1:2::11", phone="")
+    with pytest.raises(limits.RateLimited):
+        _submit(cast, address="2001:db8:1:2:ffff::1", phone="")
+    _submit(cast, address="2001:db8:1:3::10", phone="")  # the next /64 is someone else

@@ -261,6 +261,8 @@ DUBAN_CLUE_RATE_WORKDAYS = env_int("DUBAN_CLUE_RATE_WORKDAYS", 7)
 DUBAN_CLUE_LIMIT_PER_ADDRESS = env_int("DUBAN_CLUE_LIMIT_PER_ADDRESS", 5)
 DUBAN_CLUE_LIMIT_PER_PHONE = env_int("DUBAN_CLUE_LIMIT_PER_PHONE", 3)
 DUBAN_CLUE_LOOKUPS_PER_ADDRESS = env_int("DUBAN_CLUE_LOOKUPS_PER_ADDRESS", 60)
+# Posts of the submission form per address per hour, counted before the form is read (typos included).
+DUBAN_CLUE_ATTEMPTS_PER_ADDRESS = env_int("DUBAN_CLUE_ATTEMPTS_PER_ADDRESS", 30)
 # Photos per clue or visit, and the largest accepted upload.
 DUBAN_PHOTO_MAX_COUNT = env_int("DUBAN_PHOTO_MAX_COUNT", 6)
 DUBAN_PHOTO_MAX_BYTES = env_int("DUBAN_PHOTO_MAX_MB", 10) * 1024 * 1024

@@ -28,6 +28,7 @@ class Cause(models.TextChoices):
     INSTRUCTION = "instruction", "领导批示"
     ASSIGN = "assign", "交办"
     REDO = "redo", "重办"
+    CLUE = "clue", "群众线索答复时限"
 
 
 AUTOMATIC_CAUSES = (Cause.DEADLINE, Cause.EXTENSION, Cause.MILESTONE, Cause.REPORT, Cause.SIGN)
@@ -43,6 +44,7 @@ class Step(models.TextChoices):
     INSTRUCTION = "instruction", "领导批示"
     ASSIGN = "assign", "交办通知"
     REDO = "redo", "重办通知"
+    CLUE = "clue", "群众线索待答复"
 
 
 class LadderStep(models.Model):

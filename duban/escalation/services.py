@@ -86,12 +86,18 @@ def assignments_notify(*, assignments: list[Assignment], actor) -> list[int]:
                          created_by=actor)
 
 
-def redo_notify(*, task_id: int, ref_id: int, message: str, actor) -> list[int]:
+def redo_notify(*, assignments: list[Assignment], ref_id: int, message: str, actor) -> list[int]:
     """重办通知: the units whose work opened again (duban.supervision.services.task_redo) are told why."""
-    live = list(Assignment.objects.filter(task_id=task_id, role="lead", state__in=ACTIVE_ASSIGNMENT_STATES))
-    return _units_notify(assignments=live, step=Step.REDO, cause=Cause.REDO, ref_id=ref_id, message=message,
+    return _units_notify(assignments=assignments, step=Step.REDO, cause=Cause.REDO, ref_id=ref_id, message=message,
                          created_by=actor)
 
+
+def clue_notify(*, assignments: list[Assignment], ref_id: int, message: str, actor, due_on=None,
+                overdue: bool = False) -> list[int]:
+    """A public clue waits for the unit's answer (joined to its task, or reopened): 群众线索待答复 at once, and
+    one 催办 when the answer is overdue (duban.voice.worker). `ref_id` names the clue and its round."""
+    return _units_notify(assignments=assignments, step=Step.URGE if overdue else Step.CLUE, cause=Cause.CLUE,
+                         ref_id=ref_id, message=message, created_by=actor, due_on=due_on)
 
 # ---- The inbox ----
 
@@ -144,7 +150,7 @@ def ladder_step_save(*, actor, step: LadderStep) -> LadderStep:
     _require_sysadmin(actor)
     if step.cause not in AUTOMATIC_CAUSES:
         raise DomainError("ladder_cause_invalid", "依据无效。")
-    if step.step in (Step.MANUAL, Step.INSTRUCTION, Step.ASSIGN, Step.REDO):
+    if step.step in (Step.MANUAL, Step.INSTRUCTION, Step.ASSIGN, Step.REDO, Step.CLUE):
         raise DomainError("ladder_step_invalid", "催办单、领导批示和交办、重办通知不属于自动阶梯。")
     if not (step.to_liaison or step.to_unit_head or step.to_leader or step.to_supervisor):
         raise DomainError("ladder_step_no_recipient", "请至少选择一类通知对象。")

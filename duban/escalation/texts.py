@@ -31,10 +31,13 @@ def urge_lines(urge: Urge) -> list[str]:
         lines = [f"督查室对{unit}承办的事项发出催办单：", urge.message]
     elif urge.step == Step.INSTRUCTION:
         lines = [f"领导对{unit}承办的事项作出批示：", urge.message]
+    elif urge.cause == Cause.CLUE:
+        due = f"（答复时限{_date(urge.due_on)}）" if urge.step == Step.CLUE else f"，答复时限{_date(urge.due_on)}已过，请即答复"
+        lines = [f"{unit}：有群众线索待您单位答复{due}。", urge.message]
     elif urge.step == Step.REDO:
         a = urge.assignment
-        due = f"，请于{_date(a.deadline)}前重新办理答复" if a.deadline else ""
-        lines = [f"{unit}：群众对答复不满意，事项重办{due}。", urge.message]
+        due = f"，请于{_date(a.deadline)}前重新办理" if a.deadline else ""
+        lines = [f"{unit}：事项重办{due}。原因：", urge.message]
     elif urge.step == Step.ASSIGN:
         a = urge.assignment
         due = f"，完成时限为{_date(a.deadline)}" if a.deadline else ""

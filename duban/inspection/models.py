@@ -110,11 +110,12 @@ class Finding(VersionedModel):
     task = models.OneToOneField(Task, verbose_name="整改事项", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="finding")
     requires_recheck = models.BooleanField("须复查", default=True)
+    # Only the finding's own 撤销 is stored here (rectifying or cancelled); the rest follows from the task and
+    # is read through duban.inspection.rules.finding_state (`current_state` on the selectors' rows).
     state = models.CharField("状态", max_length=20, choices=FindingState.choices,
                              default=FindingState.RECTIFYING)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("记录时间")
-    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "督查发现"

@@ -7,9 +7,8 @@ from collections import Counter
 from duban.bulletins.document import Masthead, Writer
 from duban.core import clock
 from duban.inspection.models import FindingState, Inspection
-from duban.inspection.rules import derived_state, latest_recheck
+from duban.inspection.rules import latest_recheck
 from duban.inspection.selectors import inspection_detail
-from duban.supervision.models import Assignment, AssignmentRole, AssignmentState
 
 FINDING_HEADER = ["单位", "问题", "整改要求", "时限", "状态", "复查"]
 FINDING_WIDTHS = [24, 40, 36, 18, 18, 20]  # mm, the 156 mm text block
@@ -28,14 +27,16 @@ def report_title(inspection: Inspection) -> str:
 
 
 def finding_state_label(finding) -> str:
-    """The state a reader needs: 待交办 before a task exists, 复查通过待销号 once the team has passed it."""
-    if finding.task_id is None and finding.state == FindingState.RECTIFYING:
+    """The state a reader needs (rows carry `current_state`, read from the task by the selectors): 待交办
+    before a task exists, 复查通过待销号 once the team has passed it."""
+    state = finding.current_state
+    if finding.task_id is None and state == FindingState.RECTIFYING:
         return "待交办"
-    if finding.state == FindingState.RECHECK:
+    if state == FindingState.RECHECK:
         last = latest_recheck(list(finding.rechecks.all()))
         if last is not None and last.passed:
             return "复查通过待销号"
-    return FindingState(finding.state).label
+    return FindingState(state).label
 
 
 def recheck_label(finding) -> str:
@@ -48,23 +49,10 @@ def recheck_label(finding) -> str:
     return f"{_short(last.checked_on)}{'通过' if last.passed else '未通过'}"
 
 
-def _current_states(findings) -> None:
-    """Read each finding's state from its task as of now, without writing (the page keeps the rows in step)."""
-    task_ids = [f.task_id for f in findings if f.task_id is not None]
-    leads: dict[int, list] = {}
-    for a in Assignment.objects.filter(task_id__in=task_ids, role=AssignmentRole.LEAD).exclude(
-            state__in=[AssignmentState.REASSIGNED, AssignmentState.CANCELLED]):
-        leads.setdefault(a.task_id, []).append(a)
-    for f in findings:
-        if f.state != FindingState.CANCELLED:
-            f.state = derived_state(f, f.task, leads.get(f.task_id, []), list(f.rechecks.all()))
-
-
 def inspection_report_docx(inspection: Inspection, *, detail: dict | None = None) -> bytes:
     """The report of one inspection (already fetched through `inspection_get_for`) as .docx bytes."""
     d = detail or inspection_detail(inspection)
     findings = d["findings"]
-    _current_states(findings)
     office = inspection.office.name
     w = Writer()
     w.document.core_properties.title = report_title(inspection)
@@ -105,9 +93,9 @@ def inspection_report_docx(inspection: Inspection, *, detail: dict | None = None
 
     w.heading(3, "发现问题及整改情况")
     if findings:
-        counts = Counter(f.state for f in findings)
+        counts = Counter(f.current_state for f in findings)
         parts = [f"{label}{counts[value]}个" for value, label in FindingState.choices if counts[value]]
-        waiting = sum(1 for f in findings if f.task_id is None and f.state == FindingState.RECTIFYING)
+        waiting = sum(1 for f in findings if f.task_id is None and f.current_state == FindingState.RECTIFYING)
         w.text(f"共发现问题{len(findings)}个，其中" + "、".join(parts) + "。"
                + (f"（整改中的问题里有{waiting}个尚待交办。）" if waiting else ""))
         w.table(FINDING_HEADER,

@@ -19,6 +19,7 @@ from duban.inspection.models import (
     Visit,
     VisitPhoto,
 )
+from duban.inspection.rules import finding_state, open_finding
 from duban.org.models import Role, Unit, User
 from duban.org.selectors import Filters, Viewer, get_one, viewer_of
 from duban.supervision.selectors import task_list_for
@@ -45,9 +46,9 @@ def _visible(model, user, via: str = "") -> QuerySet:
     return model.objects.filter(inspection_scope(v, via))
 
 
-def _count(model, field: str, **conditions) -> Coalesce:
+def _count(model, field: str, where: Q | None = None) -> Coalesce:
     """A correlated COUNT, so that several counts on one list do not multiply each other's rows."""
-    rows = (model.objects.filter(**{field: OuterRef("pk")}, **conditions).order_by().values(field)
+    rows = (model.objects.filter(where or Q(), **{field: OuterRef("pk")}).order_by().values(field)
             .annotate(n=Count("pk")).values("n"))
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
@@ -61,12 +62,12 @@ def _inspections(user) -> QuerySet[Inspection]:
 
 def inspection_list_for(*, user, filters: dict | None = None) -> QuerySet[Inspection]:
     """Filters: state, q (title, focus, places). Each row carries `visit_count`, `finding_count` and
-    `open_finding_count` (findings still being rectified or awaiting 复查)."""
+    `open_finding_count` (findings still being rectified or awaiting 复查, read from their tasks)."""
     f = Filters(filters, ("state", "q", "office"), "inspection_list_for")
     qs = _inspections(user).annotate(
         visit_count=_count(Visit, "inspection"),
-        finding_count=_count(Finding, "inspection", state__in=list(FindingState.values)),
-        open_finding_count=_count(Finding, "inspection", state__in=[FindingState.RECTIFYING, FindingState.RECHECK]),
+        finding_count=_count(Finding, "inspection"),
+        open_finding_count=_count(Finding, "inspection", where=open_finding()),
     )
     if (state := f.text_of("state")) is not None:
         if state not in InspectionState.values:
@@ -86,7 +87,8 @@ def inspection_get_for(*, user, id: int) -> Inspection:
 def inspection_detail(inspection: Inspection) -> dict:
     """Everything one inspection's page and report show, in a fixed number of queries.
 
-    The inspection comes from `inspection_get_for`, so its scope has been checked already.
+    The inspection comes from `inspection_get_for`, so its scope has been checked already. Each finding
+    carries `current_state`, read from its task (duban.inspection.rules.finding_state).
     """
     visits = list(
         Visit.objects.filter(inspection=inspection).select_related("unit", "recorded_by")
@@ -94,7 +96,7 @@ def inspection_detail(inspection: Inspection) -> dict:
         .order_by("visited_on", "pk")
     )
     findings = list(
-        Finding.objects.filter(inspection=inspection)
+        Finding.objects.filter(inspection=inspection).annotate(current_state=finding_state())
         .select_related("unit", "task", "created_by", "visit")
         .prefetch_related(Prefetch("rechecks", queryset=Recheck.objects.select_related("checked_by")
                                    .order_by("checked_on", "pk")))
@@ -123,20 +125,23 @@ def visit_photo_get_for(*, user, id: int) -> VisitPhoto:
 
 
 def finding_list_for(*, user, filters: dict | None = None) -> QuerySet[Finding]:
-    """Filters: inspection, state, unit."""
+    """Filters: inspection, state (as read from the task: `current_state` on each row), unit."""
     f = Filters(filters, ("inspection", "state", "unit"), "finding_list_for")
-    qs = _visible(Finding, user, "inspection__").select_related("inspection", "unit", "task")
+    qs = (_visible(Finding, user, "inspection__").annotate(current_state=finding_state())
+          .select_related("inspection", "unit", "task"))
     if (inspection := f.int_of("inspection")) is not None:
         qs = qs.filter(inspection_id=inspection)
     if (state := f.text_of("state")) is not None:
-        qs = qs.filter(state=state)
+        if state not in FindingState.values:
+            raise f._invalid("state")
+        qs = qs.filter(current_state=state)
     if (unit := f.int_of("unit")) is not None:
         qs = qs.filter(unit_id=unit)
     return qs.order_by("-id")
 
 
 def finding_get_for(*, user, id: int) -> Finding:
-    qs = _visible(Finding, user, "inspection__").select_related("inspection", "inspection__office", "unit", "task")
+    qs = _visible(Finding, user, "inspection__").annotate(current_state=finding_state()).select_related("inspection", "inspection__office", "unit", "task")
     return get_one(qs, id, "finding")
 
 

@@ -5,6 +5,7 @@ A window is counted in its own short transaction, before the submission is check
 rejected submissions is still a flood. Addresses and phone numbers are counted by keyed hash only."""
 
 import datetime as dt
+import ipaddress
 import secrets
 
 from django.conf import settings
@@ -36,10 +37,11 @@ def _window_start(now: dt.datetime, width: dt.timedelta) -> dt.datetime:
     return dt.datetime.fromtimestamp(stamp - stamp % seconds, tz=dt.UTC)
 
 
-def _count(key: str, width: dt.timedelta) -> tuple[int, int]:
-    """Add one to the key's current window; the count so far and the seconds until the window ends."""
+def _count(key: str, width: dt.timedelta, start: dt.datetime | None = None) -> tuple[int, int]:
+    """Add one to the key's current window (or the window beginning at `start`); the count so far and the
+    seconds until the window ends."""
     now = clock.now()
-    start = _window_start(now, width)
+    start = start or _window_start(now, width)
     table = RateWindow._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -48,7 +50,20 @@ def _count(key: str, width: dt.timedelta) -> tuple[int, int]:
             [key, start],
         )
         count = cursor.fetchone()[0]
-    return count, int((start + width - now).total_seconds()) + 1
+    return count, max(1, int((start + width - now).total_seconds()) + 1)
+
+
+def address_key(address: str) -> str:
+    """The address as counted: an IPv6 host is counted by its /64, which one subscriber holds whole."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _wait_text(seconds: int) -> str:
@@ -57,9 +72,17 @@ def _wait_text(seconds: int) -> str:
     return f"{max(1, (seconds + 59) // 60)}分钟"
 
 
+def admit_attempt(*, address: str) -> None:
+    """One more POST of the submission form from this address, counted before its body is read or checked:
+    failed attempts cost too, and a client cannot send upload after upload for free."""
+    count, left = _count("attempt:" + keyed_hash("address", address_key(address)), HOUR)
+    if count > settings.DUBAN_CLUE_ATTEMPTS_PER_ADDRESS:
+        raise RateLimited(f"提交过于频繁，请{_wait_text(left)}后再试。如情况紧急，请拨打当地12345热线。", left)
+
+
 def admit_submission(*, address: str, phone: str = "") -> None:
     """One more clue from this address (and phone): refuse past the hourly and daily limits."""
-    count, left = _count("submit:" + keyed_hash("address", address), HOUR)
+    count, left = _count("submit:" + keyed_hash("address", address_key(address)), HOUR)
     if count > settings.DUBAN_CLUE_LIMIT_PER_ADDRESS:
         raise RateLimited(f"提交过于频繁，请{_wait_text(left)}后再试。如情况紧急，请拨打当地12345热线。", left)
     if phone:
@@ -70,7 +93,7 @@ def admit_submission(*, address: str, phone: str = "") -> None:
 
 def admit_lookup(*, address: str) -> None:
     """One more look-up by tracking code from this address: codes cannot be guessed by trying."""
-    count, left = _count("lookup:" + keyed_hash("address", address), HOUR)
+    count, left = _count("lookup:" + keyed_hash("address", address_key(address)), HOUR)
     if count > settings.DUBAN_CLUE_LOOKUPS_PER_ADDRESS:
         raise RateLimited(f"查询过于频繁，请{_wait_text(left)}后再试。", left)
 
@@ -86,7 +109,8 @@ def windows_prune(*, before: dt.datetime) -> int:
 def challenge_new() -> tuple[str, str]:
     """A question (the sum of two small numbers) and a signed token holding its answer and a nonce."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    token = signing.dumps({"s": a + b, "n": secrets.token_hex(8)}, salt=_CHALLENGE_SALT, compress=True)
+    token = signing.dumps({"s": a + b, "n": secrets.token_hex(8), "t": int(clock.now().timestamp())},
+                          salt=_CHALLENGE_SALT, compress=True)
     return f"{a} 加 {b} 等于几？", token
 
 
@@ -101,6 +125,8 @@ def challenge_check(token: str, answer: str) -> None:
     text = (answer or "").strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
     if not text.isdigit() or int(text) != data["s"]:
         raise DomainError("challenge_wrong", "验证题答案不正确，请重新计算。")
-    used, _ = _count("challenge:" + data["n"], dt.timedelta(seconds=CHALLENGE_MAX_AGE * 2))
+    # Counted in one window that begins when the token was made and outlives it: used once, whatever the hour.
+    issued = dt.datetime.fromtimestamp(data.get("t", 0), tz=dt.UTC)
+    used, _ = _count("challenge:" + data["n"], dt.timedelta(seconds=CHALLENGE_MAX_AGE * 2), start=issued)
     if used > 1:
         raise DomainError("challenge_used", "验证题已使用过，请刷新页面后重新作答。")

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from duban.core.models import VersionedModel
 from duban.org.models import Unit
-from duban.supervision.models import Task
+from duban.supervision.models import Report, Task
 
 
 class ClueCategory(models.TextChoices):
@@ -148,6 +148,10 @@ class ClueReply(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("答复时间")
     due = models.DateField("答复时限", null=True, blank=True)  # the round's deadline: 按期答复 is judged by it
+    # The unit's 办结申请 that carries the answer, when the clue's task was made for it: with 二级审核 the answer
+    # reaches the sender only when the unit head lets that report go out (published_at set then).
+    report = models.OneToOneField(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="clue_reply")
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "线索答复"

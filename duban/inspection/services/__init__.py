@@ -8,7 +8,6 @@ from duban.inspection.services.findings import (
     finding_recheck,
     finding_record,
     finding_return,
-    findings_sync,
 )
 from duban.inspection.services.plans import (
     inspection_cancel,
@@ -20,6 +19,6 @@ from duban.inspection.services.plans import (
 
 __all__ = [
     "default_rectify_deadline", "finding_cancel", "finding_close", "finding_issue", "finding_recheck",
-    "finding_record", "finding_return", "findings_sync", "inspection_cancel", "inspection_create",
+    "finding_record", "finding_return", "inspection_cancel", "inspection_create",
     "inspection_finish", "inspection_start", "visit_record",
 ]

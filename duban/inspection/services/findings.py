@@ -15,13 +15,12 @@ import datetime as dt
 from django.db import transaction
 
 from duban.core import clock
-from duban.core.errors import Conflict, DomainError
+from duban.core.errors import DomainError
 from duban.inspection.models import Finding, FindingState, Inspection, InspectionState, Recheck, Visit
 from duban.inspection.rules import (
-    ENDED_FINDING_STATES,
     access_run,
     access_work,
-    derived_state,
+    finding_ended,
     latest_recheck,
     lead_assignments,
     rectification_close_check,
@@ -29,7 +28,7 @@ from duban.inspection.rules import (
 )
 from duban.org.models import Unit
 from duban.supervision.access import in_subtree
-from duban.supervision.models import Assignment, AssignmentRole, AssignmentState, DecisionKind, TaskState
+from duban.supervision.models import AssignmentState, DecisionKind, TaskState
 from duban.supervision.services import (
     assignment_reject,
     decision_create,
@@ -153,7 +152,7 @@ def finding_recheck(*, actor, finding: Finding, passed: bool, notes: str, checke
     task = finding.task
     if task is None:
         raise DomainError("finding_not_issued", "该问题尚未交办整改。")
-    if finding.state in ENDED_FINDING_STATES or task.state in (TaskState.CLOSED, TaskState.CANCELLED):
+    if finding_ended(finding):
         raise DomainError("finding_ended", "该问题已销号或已撤销。")
     if task.state != TaskState.CLOSING:
         raise DomainError("finding_not_ready_for_recheck", "责任单位尚未申请整改办结，暂不能复查。")
@@ -168,7 +167,6 @@ def finding_recheck(*, actor, finding: Finding, passed: bool, notes: str, checke
            finding=finding.pk, passed=recheck.passed, checked_on=checked_on)
     if not recheck.passed and runs_office(actor, inspection):
         _return_requests(actor, finding, recheck)
-    _sync_one(finding)
     return recheck
 
 
@@ -205,7 +203,6 @@ def finding_return(*, actor, finding: Finding) -> Finding:
         raise DomainError("finding_nothing_to_return", "责任单位没有待审核的办结申请可以退回。")
     record(actor=actor, verb="finding.return", obj=finding, task=finding.task, unit_id=finding.unit_id,
            recheck=last.pk, assignments=returned)
-    _sync_one(finding)
     return finding
 
 
@@ -216,7 +213,7 @@ def finding_close(*, actor, finding: Finding, note: str) -> Finding:
     access_run(actor, inspection)
     if finding.task is None:
         raise DomainError("finding_not_issued", "该问题尚未交办整改。")
-    if finding.state in ENDED_FINDING_STATES:
+    if finding_ended(finding):
         raise DomainError("finding_ended", "该问题已销号或已撤销。")
     note = require_text(note, "task_close_note_required", "销号须写明核验意见和佐证情况。")
     if finding.task.state != TaskState.CLOSING:
@@ -224,7 +221,6 @@ def finding_close(*, actor, finding: Finding, note: str) -> Finding:
     rectification_close_check(finding.task)
     task_close(actor=actor, task=finding.task, note=note)
     record(actor=actor, verb="finding.close", obj=finding, task=finding.task, unit_id=finding.unit_id, note=note)
-    _sync_one(finding)
     return finding
 
 
@@ -234,57 +230,12 @@ def finding_cancel(*, actor, finding: Finding, reason: str) -> Finding:
     finding, inspection = _load(finding)
     access_run(actor, inspection)
     reason = require_text(reason, "finding_cancel_reason_required", "撤销须写明理由。")
-    if finding.state in ENDED_FINDING_STATES:
+    if finding_ended(finding):
         raise DomainError("finding_ended", "该问题已销号或已撤销。")
-    if finding.task is not None and finding.task.state not in (TaskState.CLOSED, TaskState.CANCELLED):
+    if finding.task is not None:
         task_cancel(actor=actor, task=finding.task, reason=f"督查发现问题撤销：{reason}")
     finding.state = FindingState.CANCELLED
     save_versioned(finding, ["state"], "finding")
     record(actor=actor, verb="finding.cancel", obj=finding, task=finding.task, unit_id=finding.unit_id,
            reason=reason)
     return finding
-
-
-# ---- keeping a finding's state in step with its task ------------------------------------------------------
-
-
-def _sync_one(finding: Finding) -> None:
-    finding = Finding.objects.select_related("task").get(pk=finding.pk)
-    rechecks = list(finding.rechecks.all())
-    leads = lead_assignments(finding.task) if finding.task is not None else []
-    _apply(finding, derived_state(finding, finding.task, leads, rechecks))
-
-
-def _apply(finding: Finding, state: str) -> bool:
-    if state == finding.state:
-        return False
-    finding.state = state
-    finding.closed_at = finding.task.closed_at if state == FindingState.CLOSED and finding.task else None
-    try:
-        save_versioned(finding, ["state", "closed_at"], "finding")
-    except Conflict:
-        return False  # someone else moved it meanwhile; their write followed the same task
-    return True
-
-
-def findings_sync(findings: list[Finding]) -> int:
-    """Bring each finding's state in line with its task (for pages and reports; rows as `inspection_detail`
-    loads them: task selected, rechecks prefetched). Returns how many changed.
-
-    The state is a mirror of the task's, whose own Events record each change; the mirror needs no Event of
-    its own. Two queries however many findings, and one UPDATE per finding that moved.
-    """
-    task_ids = [f.task_id for f in findings if f.task_id is not None and f.state not in ENDED_FINDING_STATES]
-    if not task_ids:
-        return 0
-    leads: dict[int, list] = {}
-    for a in Assignment.objects.filter(task_id__in=task_ids, role=AssignmentRole.LEAD).exclude(
-            state__in=[AssignmentState.REASSIGNED, AssignmentState.CANCELLED]):
-        leads.setdefault(a.task_id, []).append(a)
-    changed = 0
-    with transaction.atomic():
-        for f in findings:
-            if f.task_id in task_ids:
-                changed += _apply(f, derived_state(f, f.task, leads.get(f.task_id, []), list(f.rechecks.all())))
-    return changed
-

@@ -20,6 +20,7 @@ from duban.inspection.rules import (
 from duban.inspection.selectors import clue_candidates, task_candidates, team_candidates, unit_candidates
 from duban.org.models import Role, Unit
 from duban.supervision.access import in_subtree
+from duban.supervision.models import TaskState
 from duban.supervision.services.common import check_version, lock, record, require_text, save_versioned
 
 # A visit may be written up a little before the plan's first day (a preparatory talk, an early arrival).
@@ -126,7 +127,9 @@ def inspection_cancel(*, actor, inspection: Inspection, reason: str,
     check_version(inspection, expected_version, "inspection")
     reason = require_text(reason, "inspection_cancel_reason_required", "取消督查须写明理由。")
     _move(inspection, InspectionState.CANCELLED)
-    if Finding.objects.filter(inspection=inspection).exclude(state=FindingState.CANCELLED).exists():
+    live = (Finding.objects.filter(inspection=inspection).exclude(state=FindingState.CANCELLED)
+            .exclude(task__state=TaskState.CANCELLED))  # a task cancelled on its own page ends its finding
+    if live.exists():
         raise DomainError("inspection_has_findings", "本次督查已有发现问题在整改，不能取消；请先撤销这些问题。")
     save_versioned(inspection, ["state"], "inspection")
     record(actor=actor, verb="inspection.cancel", obj=inspection, task=None, unit_id=inspection.office_id,

@@ -122,11 +122,10 @@ def done_light(a: Assignment) -> str:
     return Light.DONE_ON_TIME if on_time else Light.DONE_LATE
 
 
-def withdraw_unit_reviews(assignment_ids: list[int]) -> list[int]:
-    """Reports still waiting for a unit head when their assignment ends go back to the liaison."""
+def withdraw_unit_reviews(assignment_ids: list[int], comment: str = "事项已结束，本次反馈不再报送。") -> list[int]:
+    """Reports still waiting for a unit head when their assignment ends (or reopens) go back to the liaison."""
     stale = list(Report.objects.filter(assignment_id__in=assignment_ids, state=ReportState.UNIT_REVIEW)
                  .values_list("pk", flat=True))
     if stale:
-        Report.objects.filter(pk__in=stale).update(state=ReportState.UNIT_RETURNED,
-                                                   review_comment="事项已结束，本次反馈不再报送。")
+        Report.objects.filter(pk__in=stale).update(state=ReportState.UNIT_RETURNED, review_comment=comment)
     return stale

@@ -137,6 +137,11 @@ def report_unit_approve(*, actor, report: Report, approve: bool, comment: str = 
     report.save(update_fields=["state", "unit_reviewed_by", "review_comment"])
     record(actor=actor, verb="report.unit_approve", obj=report, task=a.task, unit_id=a.unit_id, approve=approve,
            comment=comment)
+    if report.is_final:
+        # An answer to a public clue carried by this report reaches the sender only now (duban.voice).
+        from duban.voice.services.answers import reply_settle
+
+        reply_settle(actor=actor, report=report, approved=approve)
     sync_task(a.task)
     return report
 

@@ -28,6 +28,8 @@ from duban.supervision.models import (
     Instruction,
     Light,
     Milestone,
+    Report,
+    ReportState,
     Target,
     Task,
     TaskCounter,
@@ -49,6 +51,9 @@ from duban.supervision.services.common import (
     withdraw_unit_reviews,
 )
 from duban.voice.store import index_add, index_remove, task_entries
+
+# Tasks a new public clue may still join (duban.voice.store indexes them).
+OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.CLOSING)
 
 
 def _require_supervisor(actor) -> None:
@@ -233,7 +238,7 @@ def task_update(*, actor, task: Task, expected_version: int, title: str | None =
            values={k: (v.pk if hasattr(v, "pk") else v) for k, v in changed.items() if k != "requirements"})
     if "is_key" in changed:
         lights_refresh(task_ids=[task.pk])
-    if changed.keys() & {"title", "requirements", "category"} and task.state != TaskState.DRAFT:
+    if changed.keys() & {"title", "requirements", "category"} and task.state in OPEN_STATES:
         _index_task(task)
     return task
 
@@ -434,23 +439,29 @@ def _assignment_ask_again(a: Assignment, today: dt.date, deadline: dt.date) -> N
 
 @transaction.atomic
 def task_redo(*, actor, task: Task, reason: str, deadline: dt.date, ref_id: int, verb: str = "task.redo") -> Task:
-    """重办: the result was not accepted by those it was for (a clue's sender rated the answer 不满意).
+    """重办: the result was not accepted by those it was for (a clue's sender rated the answer 不满意, a
+    复查 found the rectification did not hold).
 
-    The lead units' work opens again with a new deadline: a request to close goes back to 办理中, a verified
-    part is asked again, and a closed task opens a new round. The caller has checked who may ask for it
-    (duban.voice.services.clue_rate: the sender holding the clue's code), so `actor` may be None. `ref_id`
-    names the cause (the rating) so that its notice is sent once."""
+    The lead units' work opens again with a new deadline: a request to close goes back to 办理中 (the report
+    that carried it is returned with the reason), a verified part is asked again, and a closed task opens a new
+    round. A supervisor's call is checked here; the public's (duban.voice.services.clue_rate, the sender
+    holding the clue's code) comes with actor None. `ref_id` names the cause so that its notice is sent once."""
     task = lock(Task, task.pk, "task")
+    if actor is not None:
+        access_supervise_task(actor, task)
     if task.state in (TaskState.DRAFT, TaskState.CANCELLED):
         raise DomainError("task_not_open", "该事项未交办或已撤销，不能重办。")
     if task.state == TaskState.CLOSED:
         _new_round(task, deadline)
+        reopened = list(Assignment.objects.filter(task=task, state=AssignmentState.PENDING))
     else:
         today = clock.today()
-        live = list(Assignment.objects.filter(task=task).exclude(
+        reopened = list(Assignment.objects.filter(task=task, role=AssignmentRole.LEAD).exclude(
             state__in=[AssignmentState.REASSIGNED, AssignmentState.CANCELLED, AssignmentState.RETURNED]))
-        withdraw_unit_reviews([a.pk for a in live])
-        for a in live:
+        withdraw_unit_reviews([a.pk for a in reopened], comment=f"事项重办，本次反馈不再报送：{reason}")
+        Report.objects.filter(assignment__in=reopened, state=ReportState.SUBMITTED).update(
+            state=ReportState.RETURNED, reviewed_at=clock.now(), review_comment=reason)
+        for a in reopened:
             if a.state == AssignmentState.REVIEW:
                 move(a, "assignment", AssignmentState.IN_PROGRESS)
                 a.submitted_at = a.submitted_on = None
@@ -464,9 +475,9 @@ def task_redo(*, actor, task: Task, reason: str, deadline: dt.date, ref_id: int,
         task.deadline = deadline
         save_versioned(task, ["deadline"], "task")
     record(actor=actor, verb=verb, obj=task, task=task, unit_id=task.owner_unit_id, reason=reason,
-           deadline=deadline, round=task.round)
+           deadline=deadline, round=task.round, assignments=[a.pk for a in reopened])
     sync_task(task)
-    redo_notify(task_id=task.pk, ref_id=ref_id, message=reason, actor=actor)
+    redo_notify(assignments=reopened, ref_id=ref_id, message=reason, actor=actor)
     return task
 
 

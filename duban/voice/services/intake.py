@@ -12,6 +12,7 @@ from duban.core.errors import DomainError
 from duban.core.images import photo_clean
 from duban.core.sealed import keyed_hash, seal
 from duban.org.models import Unit
+from duban.supervision.models import Task, TaskState
 from duban.supervision.services.common import lock, require_text, save_versioned
 from duban.voice import limits
 from duban.voice.models import (
@@ -25,6 +26,7 @@ from duban.voice.models import (
 )
 from duban.voice.routing import office_for
 from duban.voice.services.common import answer_deadline, move_clue, record_clue
+from duban.voice.services.triage import clue_waiting_notify
 from duban.voice.store import clue_entry, index_add
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
@@ -97,7 +99,7 @@ def _clue_create(*, category, description, place_unit_id, place_text, name, phon
                                  height=photo.height, size=len(photo.content), sha256=photo.sha256)
     _index(clue)
     record_clue(actor=None, verb="clue.submit", clue=clue, category=category, place_unit=place and place.pk,
-                photos=len(cleaned), anonymous=not (name or phone))
+                photos=len(cleaned))
     return clue
 
 
@@ -137,7 +139,14 @@ def clue_rate(*, clue: Clue, rating: str, comment: str = "") -> Clue:
         clue.closed_at = clock.now()
     save_versioned(clue, ["state", "rating", "round", "deadline", "answered_at", "closed_at"], "clue")
     record_clue(actor=None, verb="clue.rate", clue=clue, rating=rating, round=entry.round, reopened=reopened)
-    if reopened and clue.task_id is not None and clue.owns_task:
-        task_redo(actor=None, task=clue.task, reason=f"群众对答复不满意：{comment}", deadline=clue.deadline,
-                  ref_id=entry.pk, verb="task.redo_by_rating")
+    if reopened and clue.task_id is not None:
+        reason = f"群众对答复不满意：{comment}"
+        task = Task.objects.get(pk=clue.task_id)
+        if clue.owns_task and task.state not in (TaskState.DRAFT, TaskState.CANCELLED):
+            task_redo(actor=None, task=task, reason=reason, deadline=clue.deadline, ref_id=entry.pk,
+                      verb="task.redo_by_rating")
+        elif task.state not in (TaskState.DRAFT, TaskState.CANCELLED):
+            # A clue joined to a larger task: the task goes on; its lead unit is asked to answer again.
+            clue_waiting_notify(actor=None, clue=clue, message=reason)
+        # A cancelled task has no unit left to ask: the triage office answers the reopened clue itself.
     return clue

@@ -8,8 +8,9 @@ from django.db import transaction
 from duban.core import clock
 from duban.core.errors import DomainError, NotFound, PermissionDenied
 from duban.core.sealed import mask_phone, unseal
+from duban.escalation.services import clue_notify
 from duban.org.models import Role
-from duban.supervision.access import access_act_for_unit, in_subtree
+from duban.supervision.access import in_subtree
 from duban.supervision.models import (
     Assignment,
     AssignmentRole,
@@ -18,12 +19,12 @@ from duban.supervision.models import (
     Task,
     TaskState,
 )
-from duban.supervision.services.common import lock, require_text, save_versioned
-from duban.supervision.services.reports import report_submit
+from duban.supervision.services.common import check_version, lock, require_text, save_versioned
 from duban.supervision.services.tasks import decision_create, task_assign, task_create
-from duban.voice.models import Clue, ClueReply, ClueState
+from duban.voice.models import Clue, ClueState, DocKind
 from duban.voice.selectors import may_triage
 from duban.voice.services.common import answer_deadline, move_clue, record_clue
+from duban.voice.store import index_remove
 
 TITLE_CHARS = 40
 
@@ -43,9 +44,16 @@ def _triage_lock(actor, clue: Clue) -> Clue:
 
 
 def _check_version(clue: Clue, expected_version: int | None) -> None:
-    from duban.supervision.services.common import check_version
-
     check_version(clue, expected_version, "clue")
+
+
+def clue_waiting_notify(*, actor, clue: Clue, message: str) -> None:
+    """Tell the lead units of the task a clue joined (or reopened on) that the sender waits for their answer."""
+    leads = list(Assignment.objects.filter(task_id=clue.task_id, role=AssignmentRole.LEAD,
+                                           state__in=[AssignmentState.PENDING, AssignmentState.IN_PROGRESS,
+                                                      AssignmentState.REVIEW]))
+    clue_notify(assignments=leads, ref_id=clue.pk * 10 + clue.round, message=message, actor=actor,
+                due_on=clue.deadline)
 
 
 def _title(clue: Clue) -> str:
@@ -105,18 +113,21 @@ def clue_attach(*, actor, clue: Clue, task: Task, expected_version: int | None =
         raise DomainError("clue_task_not_open", "只能并入正在办理的事项。")
     _routed(actor, clue, task, owns=False)
     record_clue(actor=actor, verb="clue.attach", clue=clue, task=task.pk)
+    clue_waiting_notify(actor=actor, clue=clue, message=f"群众线索{clue.number}已并入本事项，请核实并答复群众。")
     return clue
 
 
 @transaction.atomic
 def clue_merge(*, actor, clue: Clue, into: Clue, expected_version: int | None = None) -> Clue:
     """合并: the same matter as an earlier clue; it is handled there and its sender follows that one."""
-    clue = _triage_lock(actor, clue)
-    _check_version(clue, expected_version)
     if into.pk == clue.pk:
         raise DomainError("clue_merge_self", "不能与自身合并。")
-    into = Clue.objects.select_related("office").filter(pk=into.pk).first()
-    if into is None or not may_triage(actor, into):
+    if into.pk < clue.pk:
+        lock(Clue, into.pk, "clue")  # both rows locked in key order: two opposite merges cannot cross
+    clue = _triage_lock(actor, clue)
+    _check_version(clue, expected_version)
+    into = lock(Clue, into.pk, "clue")
+    if not may_triage(actor, into):
         raise DomainError("clue_merge_out_of_scope", "只能并入本单位受理的线索。")
     if into.state in (ClueState.MERGED, ClueState.DECLINED):
         raise DomainError("clue_merge_target_closed", "目标线索已合并或不予受理，请并入原始线索。")
@@ -125,6 +136,7 @@ def clue_merge(*, actor, clue: Clue, into: Clue, expected_version: int | None = 
     clue.routed_at, clue.routed_by, clue.closed_at = clock.now(), actor, clock.now()
     save_versioned(clue, ["state", "merged_into", "routed_at", "routed_by", "closed_at"], "clue")
     record_clue(actor=actor, verb="clue.merge", clue=clue, into=into.pk)
+    index_remove(kind=DocKind.CLUE, ref_id=clue.pk)  # the original stands for it in suggestions
     return clue
 
 
@@ -139,59 +151,14 @@ def clue_decline(*, actor, clue: Clue, reason: str, expected_version: int | None
     clue.routed_at, clue.routed_by, clue.closed_at = clock.now(), actor, clock.now()
     save_versioned(clue, ["state", "close_reason", "routed_at", "routed_by", "closed_at"], "clue")
     record_clue(actor=actor, verb="clue.decline", clue=clue, reason=reason)
+    index_remove(kind=DocKind.CLUE, ref_id=clue.pk)
     return clue
 
 
-def _lead_assignment(clue: Clue, actor) -> Assignment | None:
-    return (Assignment.objects.select_related("task", "unit")
-            .filter(task_id=clue.task_id, role=AssignmentRole.LEAD, unit_id=actor.unit_id)
-            .exclude(state__in=[AssignmentState.REASSIGNED, AssignmentState.CANCELLED]).first())
-
-
 @transaction.atomic
-def clue_answer(*, actor, clue: Clue, text: str, expected_version: int | None = None) -> ClueReply:
-    """答复: the lead unit of the clue's task (or the triage office itself) tells the sender what was done.
-
-    The sender reads it at once by code. When the task was made for this clue, the answer is also the unit's
-    request to close (申请办结), so the office verifies the work as any task's; 二级审核 applies to that report."""
-    clue = lock(Clue, clue.pk, "clue")
-    if actor is None or not actor.is_active:
-        raise PermissionDenied()
-    assignment = _lead_assignment(clue, actor) if clue.task_id else None
-    if assignment is not None:
-        access_act_for_unit(actor, assignment)
-    elif not may_triage(actor, clue):
-        from duban.voice.selectors import clue_list_for
-
-        if clue_list_for(user=actor).filter(pk=clue.pk).exists():
-            raise PermissionDenied("只有承办事项的牵头单位或受理线索的督查室可以答复。")
-        raise NotFound("clue")
-    _check_version(clue, expected_version)
-    if clue.state not in (ClueState.FORWARDED, ClueState.REOPENED):
-        raise DomainError("clue_not_awaiting_answer", "该线索当前不需要答复。")
-    text = require_text(text, "clue_answer_required", "请填写答复内容。", 5000)
-    if len(text) < 20:
-        raise DomainError("clue_answer_short", "答复内容太短，请写明核实情况和处理结果（至少20字）。")
-    if assignment is not None and clue.owns_task:
-        if assignment.state == AssignmentState.PENDING:
-            raise DomainError("clue_answer_needs_sign", "请先签收该事项，再答复群众。")
-        if assignment.state == AssignmentState.IN_PROGRESS:
-            report_submit(actor=actor, assignment=assignment, text=f"答复群众：{text}", progress=100,
-                          is_final=True)
-    reply = ClueReply.objects.create(clue=clue, round=clue.round, text=text,
-                                     unit=assignment.unit if assignment else actor.unit, author=actor,
-                                     created_at=clock.now(), due=clue.deadline)
-    move_clue(clue, ClueState.ANSWERED)
-    clue.answered_at = reply.created_at
-    save_versioned(clue, ["state", "answered_at"], "clue")
-    record_clue(actor=actor, verb="clue.answer", clue=clue, round=reply.round, unit=reply.unit_id,
-                on_time=clue.deadline is None or clock.today() <= clue.deadline)
-    return reply
-
-
-@transaction.atomic
-def clue_contact_reveal(*, actor, clue: Clue) -> dict[str, str]:
-    """The sender's name and phone, for the triage office only; each reading is an audited Event."""
+def clue_contact_reveal(*, actor, clue: Clue, full: bool = False) -> dict[str, str]:
+    """The sender's name and phone, for the triage office only; each reading is an audited Event, which says
+    whether the full number was shown (`full`) and nothing of what was read."""
     clue = Clue.objects.select_related("office").filter(pk=clue.pk).first()
     if clue is None or actor is None or not actor.is_active:
         raise NotFound("clue")
@@ -202,5 +169,5 @@ def clue_contact_reveal(*, actor, clue: Clue) -> dict[str, str]:
             raise PermissionDenied("只有受理线索的督查室可以查看反映人的联系方式。")
         raise NotFound("clue")
     name, phone = unseal(clue.contact_name_sealed), unseal(clue.contact_phone_sealed)
-    record_clue(actor=actor, verb="clue.contact_view", clue=clue, on_task=False, had_name=bool(name), had_phone=bool(phone))
+    record_clue(actor=actor, verb="clue.contact_view", clue=clue, on_task=False, full=bool(full))
     return {"name": name, "phone": phone, "phone_masked": mask_phone(phone) if phone else ""}

@@ -17,7 +17,7 @@ from duban.core.errors import DomainError, NotFound
 from duban.inspection import services as ins
 from duban.inspection.models import FindingState, InspectionState
 from duban.inspection.report import finding_state_label, inspection_report_docx, recheck_label, report_title
-from duban.inspection.rules import ENDED_FINDING_STATES, OPEN_INSPECTION_STATES, latest_recheck, runs_office
+from duban.inspection.rules import OPEN_INSPECTION_STATES, latest_recheck, runs_office
 from duban.inspection.selectors import (
     clue_candidates,
     finding_get_for,
@@ -36,6 +36,7 @@ from duban.web.views.common import business_page, error_into_form, page_of, url_
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = {"rows": 3}
 PICK_LIMIT = 1000
+ENDED_FINDING_STATES = (FindingState.CLOSED, FindingState.CANCELLED)
 
 
 def _indented(units) -> list[tuple[int, str]]:
@@ -137,10 +138,10 @@ def _finding_rows(user, inspection, findings, runner: bool, worker: bool) -> Non
                                               state=AssignmentState.REVIEW).values_list("task_id", flat=True))
     for f in findings:
         last = latest_recheck(list(f.rechecks.all()))
-        live = f.state not in ENDED_FINDING_STATES
+        live = f.current_state not in ENDED_FINDING_STATES
         closing = f.task is not None and f.task.state == TaskState.CLOSING
         f.awaits_return = bool(live and last and not last.passed and f.task_id in in_review
-                               and f.state == FindingState.RECTIFYING)
+                               and f.current_state == FindingState.RECTIFYING)
         f.state_text = "复查未通过，待退回" if f.awaits_return else finding_state_label(f)
         f.recheck_text = recheck_label(f)
         f.may_issue = runner and live and f.task_id is None
@@ -153,15 +154,13 @@ def _finding_rows(user, inspection, findings, runner: bool, worker: bool) -> Non
 def _detail_context(request, pk: int) -> dict:
     user = request.user
     inspection = inspection_get_for(user=user, id=pk)
-    detail = inspection_detail(inspection)
-    if ins.findings_sync(detail["findings"]):
-        detail = inspection_detail(inspection)
+    detail = inspection_detail(inspection)  # a page only reads: each finding's state comes from its task
     runner = runs_office(user, inspection)
     member = any(p.pk == user.pk for p in detail["team"])
     worker = runner or member
     open_ = inspection.state in OPEN_INSPECTION_STATES
     _finding_rows(user, inspection, detail["findings"], runner, worker)
-    live_findings = [f for f in detail["findings"] if f.state != FindingState.CANCELLED]
+    live_findings = [f for f in detail["findings"] if f.current_state != FindingState.CANCELLED]
     return {
         "inspection": inspection, **detail,
         "may_start": worker and inspection.state == InspectionState.PLANNED,
@@ -256,6 +255,19 @@ class VisitForm(forms.Form):
             list(unit_candidates(inspection.office)[:PICK_LIMIT]))
 
 
+def _photos(request) -> list[tuple[str, bytes]]:
+    """The uploaded photos as (name, bytes). Their count and sizes are checked first, from the upload itself,
+    so that too many or too large files are refused before any of them is read into memory."""
+    files = request.FILES.getlist("photos")
+    most, limit = settings.DUBAN_PHOTO_MAX_COUNT, settings.DUBAN_PHOTO_MAX_BYTES
+    if len(files) > most:
+        raise DomainError("photo_too_many", f"每次走访最多上传{most}张照片。")
+    for f in files:
+        if f.size > limit:
+            raise DomainError("photo_too_large", f"照片“{f.name}”超过{limit // (1024 * 1024)}MB，请压缩后再上传。")
+    return [(f.name, f.read()) for f in files]
+
+
 @business_page
 @require_http_methods(["GET", "POST"])
 def visit_new(request, pk: int):
@@ -264,9 +276,9 @@ def visit_new(request, pk: int):
     form = VisitForm(request.POST or None, inspection=found, initial={"visited_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        photos = [(f.name, f.read()) for f in request.FILES.getlist("photos")]
         unit = next((u for u in unit_candidates(found.office) if u.pk == d["unit"]), None) if d["unit"] else None
         try:
+            photos = _photos(request)
             ins.visit_record(actor=user, inspection=found, visited_on=d["visited_on"], notes=d["notes"], unit=unit,
                              place=d["place"], people_met=d["people_met"], photos=photos)
         except NotFound:
