@@ -86,6 +86,13 @@ def keys_of(data) -> set:
     return set()
 
 
+def approve(c, clue_id: int) -> None:
+    """The unit head lets the waiting answer go out (二级审核), through the API."""
+    report = Clue.objects.get(pk=clue_id).replies.get(published_at__isnull=True).report
+    r = Api(c.county_drc_head).post(f"/reports/{report.pk}/unit-review", {"approve": True})
+    assert r.status_code == 200, r.content
+
+
 def test_it_runs_a_clue_from_the_public_to_closed_through_the_api(cast, frozen):
     c = cast
     public = Public()
@@ -123,7 +130,15 @@ def test_it_runs_a_clue_from_the_public_to_closed_through_the_api(cast, frozen):
     r = unit.post(f"/clues/{clue['id']}/answer", {"version": clue["version"], "text": ANSWER})
     assert r.status_code == 200, r.content
     clue = r.json()
+    # 二级审核: the answer waits for the unit head, and the sender reads nothing of it yet.
+    assert clue["state"] == "forwarded" and clue["replies"][0]["published"] is False
+    assert public.lookup(code).json()["replies"] == []
+    again = unit.post(f"/clues/{clue['id']}/answer", {"version": clue["version"], "text": ANSWER})
+    assert again.status_code == 400 and again.json()["code"] == "clue_answer_awaiting_unit"
+    approve(c, clue["id"])
+    clue = office.get(f"/clues/{clue['id']}").json()
     assert clue["state"] == "answered" and clue["replies"][0]["unit"]["name"] == c.county_drc.name
+    assert clue["replies"][0]["published"] is True
 
     view = public.lookup(code.lower().replace("-", " "))
     assert view.status_code == 200 and view["Cache-Control"] == "no-store"
@@ -142,12 +157,14 @@ def test_it_runs_a_clue_from_the_public_to_closed_through_the_api(cast, frozen):
     r = unit.post(f"/clues/{clue['id']}/answer", {"version": clue["version"],
                                                   "text": ANSWER + "6月5日再次检修，已连续三晚正常亮灯。"})
     assert r.status_code == 200, r.content
+    approve(c, clue["id"])
     r = public.rate(code, "satisfied")
     assert r.json()["state"] == "closed" and [x["round"] for x in r.json()["ratings"]] == [1, 2]
     again = public.rate(code, "basic")
     assert again.status_code == 400 and again.json()["code"] == "clue_not_answered"
     assert [e.verb for e in Event.objects.filter(object_type="clue").order_by("seq")] == [
-        "clue.submit", "clue.forward", "clue.answer", "clue.rate", "clue.answer", "clue.rate"]
+        "clue.submit", "clue.forward", "clue.answer", "clue.answer_publish", "clue.rate", "clue.answer",
+        "clue.answer_publish", "clue.rate"]
 
 
 def test_only_the_triage_office_reads_the_sender_and_each_reading_is_audited(cast, frozen):
@@ -354,3 +371,35 @@ def test_the_schema_publishes_the_public_door_without_security(cast):
     for name in ("ClueOut", "PublicClueOut"):
         fields = set(schema["components"]["schemas"][name]["properties"])
         assert not fields & (CONTACT_KEYS | {"name"}), name
+
+
+class Unreadable:
+    """A request body that must not be read."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def test_every_submission_is_counted_before_its_body_is_read(cast, frozen, settings):
+    settings.DUBAN_CLUE_ATTEMPTS_PER_ADDRESS = 2
+    public = Public("198.51.100.90")
+    wrong = public.submit(cast, challenge_answer="99")
+    assert wrong.status_code == 400 and wrong.json()["code"] == "challenge_wrong"  # counted though it failed
+    invalid = public.post("/public/clues", {"category": "gossip"})
+    assert invalid.status_code == 422  # counted as well
+    r = public.client.post(f"{API}/public/clues", content_type="application/json",
+                           **{"wsgi.input": Unreadable(), "CONTENT_LENGTH": "2000"})
+    assert r.status_code == 429 and 0 < int(r["Retry-After"]) <= 3601, r.content
+    assert r.json()["code"] == "rate_limited" and "频繁" in r.json()["message"]
+    assert Public("198.51.100.91").submit(cast, phone="").status_code == 201  # another address
+    assert public.lookup("ABCD-EFGH-JKMN").status_code == 404  # look-ups have their own count
+
+
+def test_a_body_larger_than_any_clue_is_refused_with_413_unread(cast, settings):
+    limit = settings.DUBAN_PHOTO_MAX_COUNT * settings.DUBAN_PHOTO_MAX_BYTES + 1024 * 1024
+    r = Public("198.51.100.92").client.post(f"{API}/public/clues", content_type="application/json",
+                                            **{"wsgi.input": Unreadable(), "CONTENT_LENGTH": str(limit + 1)})
+    assert r.status_code == 413, r.content
+    assert "提交的内容过大" in r.json()["message"]

@@ -1,6 +1,7 @@
 """群众线索 in Debian's chromium at phone width: a citizen sends a clue with a photo and keeps the code; the
-county's 督查室 forwards it; the unit signs and answers; the citizen rates the answer unsatisfied, it is
-handled again, the second answer is rated satisfied and the clue is closed. Real time, not frozen."""
+county's 督查室 forwards it; the unit signs and answers, and its head lets the answer go out (二级审核); the
+citizen rates the answer unsatisfied, it is handled again, the second answer is rated satisfied and the clue
+is closed. Real time, not frozen."""
 
 import io
 import re
@@ -9,7 +10,7 @@ import pytest
 from browser import Visitor, chromium
 from PIL import Image
 
-from duban.supervision.models import Assignment
+from duban.supervision.models import Assignment, Report
 from duban.voice.models import Clue, ClueState
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -120,7 +121,22 @@ def _answer(liaison, clue: Clue, text: str) -> None:
     box.get_by_label("答复内容").fill(text)
     box.get_by_role("button", name="提交答复").click()
     _load(liaison)
-    assert "已答复群众" in liaison.page.locator(".flash").inner_text()
+    assert "答复已提交，待单位负责人审核后向群众公开" in liaison.page.locator(".flash").inner_text()
+    assert "答复已提交，待单位负责人审核后向群众公开" in liaison.page.locator("#h-answer + p").inner_text()
+    assert liaison.page.locator("#clue-answer").count() == 0  # no second answer while the first waits
+
+
+def _approve(head, clue: Clue) -> None:
+    """The unit head lets the answer go out from the task page (单位审核)."""
+    head.go(f"/tasks/{clue.task_id}/")
+    _fits(head)
+    waiting = Report.objects.filter(assignment__task_id=clue.task_id, state="unit_review").get()
+    box = head.page.locator(f"#report-{waiting.pk}-unit_review")
+    box.locator("summary").click()
+    box.get_by_label("通过").check()
+    box.get_by_role("button", name="提交单位审核").click()
+    _load(head)
+    assert "已审核通过" in head.page.locator(".flash").inner_text()
 
 
 def test_a_citizen_is_answered_rates_it_unsatisfied_and_closes_after_the_second_answer(people, cast):
@@ -157,6 +173,10 @@ def test_a_citizen_is_answered_rates_it_unsatisfied_and_closes_after_the_second_
     liaison.page.locator(f"#assignment-{lead.pk}-sign").get_by_role("button").click()
     _load(liaison)
     _answer(liaison, clue, FIRST)
+    _read_by_code(citizen, code)
+    assert FIRST not in citizen.page.content() and "尚未答复" in citizen.page.content()
+    head = people(c.county_drc_head, "head")
+    _approve(head, clue)
 
     # 群众: reads the answer by code, rates it unsatisfied with a reason: it reopens
     _read_by_code(citizen, code)
@@ -168,8 +188,9 @@ def test_a_citizen_is_answered_rates_it_unsatisfied_and_closes_after_the_second_
     assert "重办中" in page.content()
     assert Clue.objects.get(pk=clue.pk).state == ClueState.REOPENED
 
-    # 承办单位: answers again
+    # 承办单位: answers again, and its head lets it go out
     _answer(liaison, clue, SECOND)
+    _approve(head, clue)
 
     # 群众: satisfied; the clue is closed
     _read_by_code(citizen, code)

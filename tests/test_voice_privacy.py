@@ -2,7 +2,8 @@
 
 A clue's whole life runs through the API — sent with a name and phone, sent twice more by the same person
 (merged, declined), a fourth time refused for flooding, read and routed by 甲县's office, its sender read once
-by that office and refused to the leader, answered, rated 不满意, answered again, rated 满意 — with every log
+by that office and refused to the leader, answered (and let go out by the unit head), rated 不满意, answered
+again, rated 满意 — with every log
 line captured at DEBUG (SQL statements and their parameters included). Then the sender's name and phone, in
 every form (tests/api_world.contact_traces), are looked for in the logs, the audit trail, every column of
 every table, the 台账 export and a 督查通报. The API's answers are searched by the permission matrix
@@ -19,7 +20,7 @@ from api_world import contact_traces, readable
 from django.db import connection
 from docx import Document
 from openpyxl import load_workbook
-from test_api_clues import ANSWER, NAME, PHONE, Api, Public
+from test_api_clues import ANSWER, NAME, PHONE, Api, Public, approve
 
 from duban.audit.models import Event
 from duban.bulletins.services import bulletin_generate
@@ -92,11 +93,13 @@ def _lifecycle(c, frozen) -> dict:
     assert unit.post(f"/assignments/{a.pk}/sign", {"version": a.version}).status_code == 200
     answered = unit.post(f"/clues/{first['id']}/answer", {"version": forwarded["version"], "text": ANSWER})
     assert answered.status_code == 200, answered.content
+    approve(c, first["id"])
     assert public.lookup(code).json()["state"] == "answered"
     assert public.rate(code, "unsatisfied", "还是不亮。").json()["state"] == "reopened"
     clue = office.get(f"/clues/{first['id']}").json()
     assert unit.post(f"/clues/{first['id']}/answer", {"version": clue["version"],
                                                       "text": ANSWER + "已再次检修。"}).status_code == 200
+    approve(c, first["id"])
     assert public.rate(code, "satisfied", "满意。").json()["state"] == "closed"
     return read.json()
 
@@ -178,3 +181,78 @@ def test_no_bulletin_holds_the_sender(story, cast):
     assert "甲县" in text, "an empty bulletin would prove nothing"
     assert not _found(text, story.plain | story.stored)
     assert not _found(readable(data), story.plain | story.stored)  # every part of the file, as XML
+
+
+# ---- one sender's words never reach another sender ----------------------------------------------------
+
+FIRST_SENDER = "李秀英"
+FIRST_PHONE = "13900001111"
+COMMENT = f"我是5栋302的{FIRST_SENDER}，电话{FIRST_PHONE}，路灯换了还是不亮，晚上请来看看。"
+
+
+def _track_page(code: str, address: str) -> str:
+    from django.test import Client
+
+    browser = Client(REMOTE_ADDR=address)
+    assert browser.post("/voice/track", {"code": code}).status_code == 302
+    return browser.get("/voice/status").content.decode()
+
+
+def test_the_sender_of_a_merged_clue_reads_the_handling_never_the_first_senders_rating(cast, frozen, settings,
+                                                                                       tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DUBAN_UNIT_APPROVAL = False
+    c = cast
+    public, office, unit = Public("203.0.113.120"), Api(c.county_supervisor), Api(c.county_drc_liaison)
+    first = Clue.objects.get(code=public.submit(c, name=FIRST_SENDER, phone=FIRST_PHONE).json()["code"])
+    second = Clue.objects.get(code=Public("203.0.113.121").submit(c, name="", phone="").json()["code"])
+    assert office.post(f"/clues/{second.pk}/merge", {"version": second.version, "into_id": first.pk}).status_code == 200
+    forwarded = office.post(f"/clues/{first.pk}/forward", {"version": first.version,
+                                                           "unit_ids": [c.county_drc.pk]}).json()
+    a = Assignment.objects.get(task_id=forwarded["task_id"], unit=c.county_drc)
+    unit.post(f"/assignments/{a.pk}/sign", {"version": a.version})
+    assert unit.post(f"/clues/{first.pk}/answer", {"version": forwarded["version"], "text": ANSWER}).status_code == 200
+    assert public.rate(first.code, "unsatisfied", COMMENT).json()["state"] == "reopened"
+    # The first sender reads their own words back; the control for the searches below.
+    assert COMMENT in _track_page(first.code, "203.0.113.122")
+    assert "您的评价" in _track_page(first.code, "203.0.113.123")
+
+    page = _track_page(second.code, "203.0.113.124")
+    looked_up = Public("203.0.113.125").lookup(second.code)
+    assert looked_up.status_code == 200
+    for shown in (page, readable(looked_up.content)):
+        for trace in (COMMENT, FIRST_SENDER, FIRST_PHONE, "不满意", "还是不亮"):
+            assert trace not in shown, trace
+    assert "合并办理事项的答复" in page and ANSWER in page and "您的评价" not in page and "重办中" in page
+    view = looked_up.json()
+    assert view["ratings"] == [] and view["merged_into"]["state"] == "reopened"
+    assert [r["text"] for r in view["merged_into"]["replies"]] == [ANSWER]
+
+
+def test_an_answer_waiting_for_the_unit_head_reaches_no_public_door(cast, frozen, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DUBAN_UNIT_APPROVAL = True
+    c = cast
+    public, office, unit = Public("203.0.113.130"), Api(c.county_supervisor), Api(c.county_drc_liaison)
+    first = Clue.objects.get(code=public.submit(c, phone="").json()["code"])
+    second = Clue.objects.get(code=Public("203.0.113.131").submit(c, phone="").json()["code"])
+    office.post(f"/clues/{second.pk}/merge", {"version": second.version, "into_id": first.pk})
+    forwarded = office.post(f"/clues/{first.pk}/forward", {"version": first.version,
+                                                           "unit_ids": [c.county_drc.pk]}).json()
+    a = Assignment.objects.get(task_id=forwarded["task_id"], unit=c.county_drc)
+    unit.post(f"/assignments/{a.pk}/sign", {"version": a.version})
+    staff = unit.post(f"/clues/{first.pk}/answer", {"version": forwarded["version"], "text": ANSWER}).json()
+    assert staff["state"] == "forwarded" and [r["published"] for r in staff["replies"]] == [False]
+
+    for code, address in ((first.code, "203.0.113.132"), (second.code, "203.0.113.133")):
+        assert ANSWER not in _track_page(code, address)
+        assert ANSWER not in readable(Public(address).lookup(code).content)
+    assert Public("203.0.113.134").lookup(first.code).json()["replies"] == []
+
+    report = Clue.objects.get(pk=first.pk).replies.get().report
+    head = Api(c.county_drc_head)
+    assert head.post(f"/reports/{report.pk}/unit-review", {"approve": True}).status_code == 200
+    view = Public("203.0.113.135").lookup(first.code).json()
+    assert view["state"] == "answered" and [r["text"] for r in view["replies"]] == [ANSWER]
+    assert [r["text"] for r in Public("203.0.113.136").lookup(second.code).json()["merged_into"]["replies"]] == [ANSWER]
+    assert [r["published"] for r in office.get(f"/clues/{first.pk}").json()["replies"]] == [True]

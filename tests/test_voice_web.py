@@ -14,11 +14,22 @@ from PIL import Image
 
 from duban.audit.models import Event
 from duban.supervision import services as s
-from duban.supervision.models import Assignment, Task
-from duban.voice.models import Clue, CluePhoto, ClueState
-from duban.voice.services import clue_answer, clue_decline, clue_forward, clue_merge, clue_submit
+from duban.supervision.models import Assignment, ReportState, Task, TaskState
+from duban.voice import suggest
+from duban.voice.models import Clue, CluePhoto, ClueReply, ClueState
+from duban.voice.selectors import clue_list_for
+from duban.voice.services import (
+    clue_answer,
+    clue_attach,
+    clue_decline,
+    clue_forward,
+    clue_merge,
+    clue_rate,
+    clue_submit,
+)
 from duban.voice.store import Match
 from duban.web.views import clues as clue_views
+from duban.web.views import voice_public
 
 pytestmark = pytest.mark.django_db
 
@@ -79,11 +90,19 @@ def _forwarded(c, clue):
     return clue_forward(actor=c.county_supervisor, clue=clue, unit_ids=[c.county_drc.pk])
 
 
-def _answered(c, clue, text=ANSWER):
+def _drafted(c, clue, text=ANSWER) -> ClueReply:
+    """The liaison signs and writes the answer: with 二级审核 it waits for the unit head."""
     a = Assignment.objects.get(task=clue.task, unit=c.county_drc)
     if a.state == "pending":
         s.assignment_sign(actor=c.county_drc_liaison, assignment=a)
-    clue_answer(actor=c.county_drc_liaison, clue=Clue.objects.get(pk=clue.pk), text=text)
+    return clue_answer(actor=c.county_drc_liaison, clue=Clue.objects.get(pk=clue.pk), text=text)
+
+
+def _answered(c, clue, text=ANSWER):
+    """…and the unit head lets it go out: the sender reads it now."""
+    reply = _drafted(c, clue, text)
+    if reply.report is not None and reply.report.state == ReportState.UNIT_REVIEW:
+        s.report_unit_approve(actor=c.county_drc_head, report=reply.report, approve=True)
     return Clue.objects.get(pk=clue.pk)
 
 
@@ -273,7 +292,8 @@ def test_only_the_triage_office_sees_who_sent_it(client, cast, frozen):
     assert NAME in shown and "139****4321" in shown and PHONE not in shown and "显示完整号码" in shown
     full = client.post(f"/clues/{clue.pk}/contact/", {"full": "1"}).content.decode()
     assert PHONE in full
-    assert Event.objects.filter(verb="clue.contact_view", actor=c.county_supervisor).count() == 2
+    reads = Event.objects.filter(verb="clue.contact_view", actor=c.county_supervisor).order_by("seq")
+    assert [e.payload["full"] for e in reads] == [False, True]  # the audit says when the whole number was shown
     assert NAME not in client.get(f"/clues/{clue.pk}/").content.decode()  # never kept on the page
 
     clue = _forwarded(c, clue)
@@ -297,33 +317,62 @@ def test_only_the_triage_office_sees_who_sent_it(client, cast, frozen):
     assert not Event.objects.filter(verb="clue.contact_view").exclude(actor=c.county_supervisor).exists()
 
 
-def test_the_queue_shows_new_clues_first_in_a_fixed_number_of_queries(client, cast, frozen):
+def test_the_queue_shows_open_clues_new_first_in_a_fixed_number_of_queries(client, cast, frozen):
     c = cast
     old = _forwarded(c, _service_clue(c, address="10.7.0.1", name="", phone=""))
+    answered = _answered(c, _forwarded(c, _service_clue(c, address="10.7.0.2", name="", phone="")))
+    declined = clue_decline(actor=c.county_supervisor, clue=_service_clue(c, address="10.7.0.3", name="", phone=""),
+                            reason="不属于督查范围。")
     frozen.shift(dt.timedelta(days=30))
     for i in range(2):
         _service_clue(c, address=f"10.7.1.{i}", name="", phone="")
     client.force_login(c.county_supervisor)
 
-    def count() -> tuple[int, str]:
+    def count(url="/clues/") -> tuple[int, str]:
         with CaptureQueriesContext(connection) as seen:
-            response = client.get("/clues/")
+            response = client.get(url)
         assert response.status_code == 200
         return len(seen), response.content.decode()
 
     few, html = count()
     assert html.index("已受理") < html.index("已转办")
     assert "已逾期" in html  # the forwarded one is 30 days old
+    # By default the open ones: what was answered or declined waits for nobody here.
+    assert f"/clues/{answered.pk}/" not in html and f"/clues/{declined.pk}/" not in html
+    assert '<option value="open" selected>' in html
+    few_all, every = count("/clues/?state=all")
+    assert f"/clues/{answered.pk}/" in every and f"/clues/{declined.pk}/" in every
     for i in range(20):
         _service_clue(c, address=f"10.7.2.{i}", name="", phone="")
     many, html = count()
     assert many == few and many <= 12
+    assert count("/clues/?state=all")[0] == few_all == few
     assert client.get("/clues/?state=forwarded").content.decode().count(f"/clues/{old.pk}/") == 1
     assert "请从列表中选择状态" in client.get("/clues/?state=gossip").content.decode()
 
     client.force_login(c.county_drc_liaison)
     html = client.get("/clues/").content.decode()
-    assert f"/clues/{old.pk}/" in html and html.count("<tr>") == 2  # the header and the unit's one clue
+    assert f"/clues/{old.pk}/" in html and html.count("<tr>") == 2  # the header and the unit's open clue
+
+
+def test_the_default_queue_reads_the_open_clues_by_index_not_the_whole_history(cast, frozen):
+    """The office's part of the scope reads the clue's own office_id against the subtree's unit ids, not a
+    path on the joined unit; with the open states by default, SQLite reads the clues through an index."""
+    c = cast
+    mine = _service_clue(c, address="10.7.3.1", name="", phone="")
+    theirs = _service_clue(c, address="10.7.3.2", name="", phone="", place_unit_id=c.other_county.pk)
+    rows = clue_list_for(user=c.county_supervisor, filters={"state": "open"}).order_by(
+        clue_views.QUEUE_ORDER, "-submitted_at", "-id")[:20]
+    sql, params = rows.query.sql_with_params()
+    assert '"voice_clue"."office_id" IN (SELECT' in sql.replace("`", '"')
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "SCAN voice_clue" not in plan, plan
+    seen = set(clue_list_for(user=c.county_supervisor).values_list("pk", flat=True))
+    assert mine.pk in seen and theirs.pk not in seen
+    assert {mine.pk, theirs.pk} <= set(clue_list_for(user=c.supervisor).values_list("pk", flat=True))
 
 
 def test_the_office_routes_through_the_page(client, cast, frozen):
@@ -371,16 +420,59 @@ def test_the_lead_unit_signs_on_the_task_page_then_answers_on_the_clue_page(clie
     assert "请先在" in page and f"/tasks/{clue.task_id}/" in page and "提交答复" not in page
     s.assignment_sign(actor=c.county_drc_liaison, assignment=Assignment.objects.get(task=clue.task))
     page = client.get(f"/clues/{clue.pk}/").content.decode()
-    assert "提交答复" in page
+    assert "提交答复" in page and "经单位负责人审核后" in page
     short = client.post(f"/clues/{clue.pk}/do/answer/", {"text": "已处理。"})
     assert short.status_code == 400 and "答复内容太短" in short.content.decode()
-    assert client.post(f"/clues/{clue.pk}/do/answer/", {"text": ANSWER}).status_code == 302
+    done = client.post(f"/clues/{clue.pk}/do/answer/", {"text": ANSWER}, follow=True).content.decode()
+    assert "答复已提交，待单位负责人审核后向群众公开" in done
+    clue = Clue.objects.get(pk=clue.pk)
+    assert clue.state == ClueState.FORWARDED and clue.replies.get().published_at is None
+    # The office page shows the draft as waiting, with its text and unit, and no second form meanwhile.
+    for person in (c.county_drc_liaison, c.county_supervisor):
+        client.force_login(person)
+        page = client.get(f"/clues/{clue.pk}/").content.decode()
+        assert "答复已提交，待单位负责人审核后向群众公开" in page and ANSWER in page, person.username
+        assert "甲县发展和改革局" in page and "提交答复" not in page, person.username
+    # The sender reads nothing of it yet.
+    public = _tracking(clue.code).get("/voice/status").content.decode()
+    assert ANSWER not in public and "尚未答复" in public and "评价答复" not in public
+
+    s.report_unit_approve(actor=c.county_drc_head, report=clue.replies.get().report, approve=True)
     clue = Clue.objects.get(pk=clue.pk)
     assert clue.state == ClueState.ANSWERED and clue.replies.get().unit == c.county_drc
+    client.force_login(c.county_drc_liaison)
     page = client.get(f"/clues/{clue.pk}/").content.decode()
-    assert ANSWER in page and "提交答复" not in page
+    assert ANSWER in page and "提交答复" not in page and "待单位负责人审核" not in page
     client.force_login(c.county_supervisor)  # the office does not answer for the unit here
     assert "提交答复" not in client.get(f"/clues/{clue.pk}/").content.decode()
+    assert ANSWER in _tracking(clue.code, "10.8.0.3").get("/voice/status").content.decode()
+
+
+def test_the_office_answers_a_clue_whose_task_was_cancelled_or_that_joined_a_larger_task(client, cast, frozen):
+    c = cast
+    clue = _answered(c, _forwarded(c, _service_clue(c)))
+    s.task_cancel(actor=c.county_supervisor, task=Task.objects.get(pk=clue.task_id), reason="职能调整，改由他处办理。")
+    clue_rate(clue=Clue.objects.get(pk=clue.pk), rating="unsatisfied", comment="没有人管了。")
+    client.force_login(c.county_supervisor)
+    page = client.get(f"/clues/{clue.pk}/").content.decode()
+    assert "提交答复" in page and "督办事项已撤销" in page
+    text = "县督查室已协调城关镇于6月8日前修复路灯，并将回访。请您留意。"
+    assert client.post(f"/clues/{clue.pk}/do/answer/", {"text": text}).status_code == 302
+    clue = Clue.objects.get(pk=clue.pk)
+    assert clue.state == ClueState.ANSWERED and clue.replies.get(round=2).unit == c.county
+    assert text in _tracking(clue.code).get("/voice/status").content.decode()
+
+    decision = s.decision_create(actor=c.county_supervisor, kind="plan", title="城乡照明提升",
+                                 issued_on=dt.date(2026, 5, 1))
+    task = s.task_assign(actor=c.county_supervisor, task=s.task_create(
+        actor=c.county_supervisor, decision=decision, title="城关镇路灯整治", lead_unit_ids=[c.county_drc.pk],
+        deadline=dt.date(2026, 7, 31)))
+    joined = clue_attach(actor=c.county_supervisor, clue=_service_clue(c, address="10.9.2.1"), task=task)
+    page = client.get(f"/clues/{joined.pk}/").content.decode()
+    assert "提交答复" in page and "照常办理" in page
+    client.force_login(c.leader)  # not the triage office
+    assert "提交答复" not in client.get(f"/clues/{joined.pk}/").content.decode()
+    assert Task.objects.get(pk=task.pk).state != TaskState.CANCELLED
 
 
 def test_similar_clues_and_tasks_shown_are_those_the_person_may_open(client, cast, frozen, monkeypatch,
@@ -396,7 +488,7 @@ def test_similar_clues_and_tasks_shown_are_those_the_person_may_open(client, cas
         deadline=dt.date(2026, 7, 31)))
     matches = [Match("clue", elsewhere.pk, 0.9, "同为路灯"), Match("task", ours.pk, 0.8, "都提到 城关镇、路灯"),
                Match("clue", earlier.pk, 0.7, "都提到 幸福小区5栋"), Match("task", 987654, 0.6, "看不到")]
-    monkeypatch.setattr(clue_views, "similar_matches", lambda clue, office_ids: matches)
+    monkeypatch.setattr(suggest, "similar_matches", lambda clue, office_ids: matches)
     client.force_login(c.county_supervisor)
     with django_assert_max_num_queries(40):
         html = client.get(f"/clues/{clue.pk}/").content.decode()
@@ -414,3 +506,58 @@ def test_the_task_page_can_list_its_clues(client, cast, frozen):
     clue = _forwarded(c, _service_clue(c))
     html = render_to_string("web/clues/_task_clues.html", {"task": Task.objects.get(pk=clue.task_id)})
     assert f"/clues/{clue.pk}/" in html and "待答复群众" in html
+
+
+class Unreadable:
+    """A request body that must not be read: the request is to be refused on its headers alone."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def test_a_post_is_counted_before_its_body_is_read_even_by_the_csrf_check(cast, settings):
+    settings.DUBAN_CLUE_ATTEMPTS_PER_ADDRESS = 2
+    browser = Client(enforce_csrf_checks=True, REMOTE_ADDR="10.55.0.1")
+    page = browser.get("/voice/new").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    wrong = browser.post("/voice/new", {**_form(cast), "csrfmiddlewaretoken": token, **_challenge(page),
+                                        "challenge_answer": "99"})
+    assert wrong.status_code == 400 and "验证题答案不正确" in wrong.content.decode()  # a failed attempt: counted
+    forged = browser.post("/voice/new", _form(cast))  # no CSRF token: refused, and counted
+    assert forged.status_code == 403
+    refused = browser.post("/voice/new", content_type="multipart/form-data; boundary=x",
+                           **{"wsgi.input": Unreadable(), "CONTENT_LENGTH": "5000000"})
+    assert refused.status_code == 429 and "提交过于频繁" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0 and "no-store" in refused["Cache-Control"]
+    assert Client(REMOTE_ADDR="10.55.0.2").get("/voice/new").status_code == 200  # GETs are not counted
+    assert not Clue.objects.exists()
+
+
+def test_a_body_larger_than_any_clue_is_refused_unread(cast, settings):
+    limit = settings.DUBAN_PHOTO_MAX_COUNT * settings.DUBAN_PHOTO_MAX_BYTES + 1024 * 1024
+    client = Client(REMOTE_ADDR="10.55.1.1")
+    refused = client.post("/voice/new", content_type="multipart/form-data; boundary=x",
+                          **{"wsgi.input": Unreadable(), "CONTENT_LENGTH": str(limit + 1)})
+    html = refused.content.decode()
+    assert refused.status_code == 413 and "提交的内容过大" in html and "请压缩后重新提交" in html
+    assert _send(client, cast).status_code == 302  # a clue of ordinary size goes through
+
+
+def test_the_sender_and_the_code_are_kept_out_of_error_reports(cast):
+    """If a submission ever fails with a 500, an error report (ADMINS mail, a reporter) shows no contact."""
+    from django.test import RequestFactory
+    from django.views.debug import SafeExceptionReporterFilter
+
+    factory = RequestFactory(REMOTE_ADDR="10.55.2.1")
+    cases = [(voice_public.new, {**_form(cast), "name": NAME, "phone": PHONE}, {"name", "phone"}),
+             (voice_public.track, {"code": "ABCD-EFGH-JKMN"}, {"code"})]
+    for view, data, hidden in cases:
+        request = factory.post("/voice/x", data)
+        request.session = {}
+        view(request)
+        shown = SafeExceptionReporterFilter().get_post_parameters(request)
+        for key in hidden:
+            assert shown[key] != data[key] and set(shown[key]) == {"*"}, (view.__name__, key)
+        assert shown.get("category", "housing") == data.get("category", "housing")

@@ -49,6 +49,12 @@ class ClueReplyOut(Schema):
     text: str
     unit: UnitRefOut
     created_at: dt.datetime
+    published: bool = Field(description="false：答复已提交，待单位负责人审核（二级审核）后才向群众公开")
+    published_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_published(obj) -> bool:
+        return obj.published_at is not None
 
 
 class ClueRatingOut(Schema):

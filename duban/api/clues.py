@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from ninja import Query, Router, Status
+from ninja.errors import HttpError
 
 from duban.api.clue_schemas import (
     ChallengeOut,
@@ -155,15 +156,29 @@ class PublicCaller:
     def __call__(self, request):
         if request.method in SAFE_METHODS:
             return "public"
+        # JSON first: the CSRF check below then reads no body (Django parses only form bodies into POST).
+        if request.content_type != "application/json":
+            raise DomainError("json_required", "请以JSON格式提交（Content-Type: application/json）。")
         if request.COOKIES.get(settings.SESSION_COOKIE_NAME):
             check = CsrfViewMiddleware(lambda r: None)
             request.csrf_processing_done = False
             check.process_request(request)
             if check.process_view(request, lambda r, reason: reason, (), {}) is not None:
                 raise DomainError("csrf_failed", "请求缺少有效的CSRF令牌，请刷新页面后重试。")
-        if request.content_type != "application/json":
-            raise DomainError("json_required", "请以JSON格式提交（Content-Type: application/json）。")
         return "public"
+
+
+class SubmitCaller(PublicCaller):
+    """The public door's submission: a body larger than any clue can be is refused (413) on its declared
+    length, before anything reads it."""
+
+    def __call__(self, request):
+        if request.method not in SAFE_METHODS:
+            if limits.declared_length(request) > limits.body_limit():
+                raise HttpError(413, limits.too_large_message())
+            # Every submission is counted before its body is read and checked: failed attempts cost too.
+            limits.admit_attempt(address=address(request))
+        return super().__call__(request)
 
 
 PUBLIC = PublicCaller()
@@ -185,19 +200,24 @@ def _photos(body: PublicClueIn) -> list[tuple[str, bytes]]:
     return photos
 
 
-def _reply(reply: ClueReply) -> dict:
-    return {"round": reply.round, "text": reply.text, "unit_name": reply.unit.name, "created_at": reply.created_at}
+def _replies(clue: Clue) -> list[dict]:
+    """The published answers: one waiting for the unit head's 二级审核 is not the public's yet."""
+    return [{"round": r.round, "text": r.text, "unit_name": r.unit.name, "created_at": r.published_at}
+            for r in clue.replies.filter(published_at__isnull=False).select_related("unit").order_by("round")]
 
 
 def public_view(clue: Clue) -> dict:
     """What the holder of the code reads: the matter, its state and the answers. Nothing of the office's
-    inside (no task, no staff, no ids) and, of course, nothing of the sender."""
-    replies = [_reply(r) for r in clue.replies.select_related("unit").order_by("round")]
+    inside (no task, no staff, no ids) and, of course, nothing of the sender.
+
+    A merged clue shows the clue it joined as the handling of the same matter: its state and published
+    answers, never its ratings (another sender's words); `ratings` is only ever the clue's own."""
+    replies = _replies(clue)
     merged = None
     if clue.merged_into_id is not None:
         target = clue.merged_into
         merged = {"number": target.number, "state": target.state, "state_label": ClueState(target.state).label,
-                  "replies": [_reply(r) for r in target.replies.select_related("unit").order_by("round")]}
+                  "replies": _replies(target)}
     return {
         "number": clue.number, "category": clue.category, "category_label": clue.get_category_display(),
         "state": clue.state, "state_label": clue.get_state_display(),
@@ -222,11 +242,13 @@ def public_challenge(request, response: HttpResponse):
     return {"question": question, "token": token}
 
 
-@router.post("/public/clues", response={201: PublicClueCreatedOut, **PUBLIC_ERRORS},
-             operation_id="public_clue_submit", auth=PUBLIC, tags=["群众线索（公开）"])
+@router.post("/public/clues", response={201: PublicClueCreatedOut, 413: ErrorOut, **PUBLIC_ERRORS},
+             operation_id="public_clue_submit", auth=SubmitCaller(),
+             tags=["群众线索（公开）"])
 def public_clue_submit(request, body: PublicClueIn, response: HttpResponse):
     """Send a clue, anonymously or with a name and phone (seen only by the office that handles it). The answer
-    holds the tracking code, shown this once. Too many from one address or phone: 429 with Retry-After."""
+    holds the tracking code, shown this once. Too many from one address or phone: 429 with Retry-After;
+    a body larger than the photos allowed: 413, unread."""
     response["Cache-Control"] = NO_STORE
     limits.challenge_check(body.challenge_token, body.challenge_answer)
     try:

@@ -11,6 +11,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from duban.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from duban.voice.limits import RateLimited
 
 log = logging.getLogger("duban.api")
 
@@ -51,6 +52,12 @@ def install(api) -> None:
             _audit_denial(request, exc)
         return answer(request, status, exc.code, exc.message, exc.detail)
 
+    @api.exception_handler(RateLimited)
+    def rate_limited(request, exc: RateLimited):
+        response = answer(request, 429, exc.code, exc.message, exc.detail)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
     @api.exception_handler(ValidationError)
     def invalid_input(request, exc: ValidationError):
         fields = [
@@ -75,7 +82,9 @@ def install(api) -> None:
     def http_error(request, exc: HttpError):
         codes = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
                  405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests"}
-        return answer(request, exc.status_code, codes.get(exc.status_code, "http_error"), "请求无法处理。",
+        # Our own refusals (413 of an oversized clue) carry a Chinese message; ninja's own are English.
+        message = str(exc) if exc.status_code == 413 else "请求无法处理。"
+        return answer(request, exc.status_code, codes.get(exc.status_code, "http_error"), message,
                       {"reason": str(exc)})
 
     @api.exception_handler(OperationalError)

@@ -72,6 +72,24 @@ def _wait_text(seconds: int) -> str:
     return f"{max(1, (seconds + 59) // 60)}分钟"
 
 
+def body_limit() -> int:
+    """The largest submission worth reading: every photo at its largest, and a megabyte for the text."""
+    return settings.DUBAN_PHOTO_MAX_COUNT * settings.DUBAN_PHOTO_MAX_BYTES + 1024 * 1024
+
+
+def too_large_message() -> str:
+    return (f"提交的内容过大：最多上传{settings.DUBAN_PHOTO_MAX_COUNT}张照片，每张不超过"
+            f"{settings.DUBAN_PHOTO_MAX_BYTES // (1024 * 1024)}MB，请压缩后重新提交。")
+
+
+def declared_length(request) -> int:
+    """The body's size as the client declares it, read before the body itself."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def admit_attempt(*, address: str) -> None:
     """One more POST of the submission form from this address, counted before its body is read or checked:
     failed attempts cost too, and a client cannot send upload after upload for free."""

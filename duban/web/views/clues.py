@@ -6,9 +6,9 @@ name and phone reach a page only in the response to the triage office's own POST
 """
 
 import re
-from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -21,7 +21,7 @@ from duban.core import clock
 from duban.core.errors import DomainError, NotFound
 from duban.org.models import Role, Unit
 from duban.org.selectors import viewer_of
-from duban.supervision.models import Assignment, AssignmentRole, AssignmentState, TaskState
+from duban.supervision.models import Assignment, AssignmentRole, AssignmentState, ReportState, TaskState
 from duban.supervision.selectors import task_list_for
 from duban.voice.models import Clue, ClueCategory, CluePhoto, ClueState
 from duban.voice.routing import units_suggested
@@ -35,15 +35,16 @@ from duban.voice.services import (
     clue_merge,
 )
 from duban.voice.services.common import answer_deadline
+from duban.voice.suggest import similar_for_page
 from duban.web.forms_decisions import DATE_ERRORS, DATE_INPUT, UnitTreeChoices, units_in_scope
 from duban.web.views.common import business_page, error_into_form, page_of, url_filters
 from duban.web.views.voice_public import photo_response
 
 FILTERS = ("state", "category", "q")
-SIMILAR_ASKED = 12  # asked of the index: merged, declined and unseen ones are dropped before showing
-SIMILAR_SHOWN = 3
 AWAITING_ANSWER = (ClueState.FORWARDED, ClueState.REOPENED)
-OPEN_TASK = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.CLOSING)
+# The queue opens on what still needs someone; 全部 (every state, the closed ones too) is asked for.
+DEFAULT_STATE = "open"
+ALL_STATES = "all"
 NUMBER = re.compile(r"^XS\d{4}-0*(\d+)$")
 
 # What needs someone first: new clues to route, then those reopened, then those being handled.
@@ -75,6 +76,7 @@ ERROR_FIELDS = {
     "clue_answer_required_too_long": "text",
     "clue_answer_short": "text",
     "clue_answer_needs_sign": "text",
+    "clue_answer_awaiting_unit": "text",
 }
 
 
@@ -85,7 +87,8 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label="关键词", required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "反映内容、地点"}))
     state = forms.ChoiceField(label="状态", required=False,
-                              choices=[("", "全部"), ("open", "在办（待分办、办理中、重办）"), *ClueState.choices],
+                              choices=[(DEFAULT_STATE, "在办（待分办、办理中、重办）"), (ALL_STATES, "全部"),
+                                       *ClueState.choices],
                               error_messages={"invalid_choice": "请从列表中选择状态。"})
     category = forms.ChoiceField(label="类别", required=False, choices=[("", "全部"), *ClueCategory.choices],
                                  error_messages={"invalid_choice": "请从列表中选择类别。"})
@@ -165,48 +168,6 @@ class AnswerForm(VersionedForm):
                            help_text="群众凭查询码可以看到答复：写明核实情况、处理结果和依据（至少20字）。")
 
 
-# ---- similar clues and tasks --------------------------------------------------------------------------
-
-
-def similar_matches(clue: Clue, office_ids: list[int] | None):
-    """The index's suggestions for this clue (duban.voice.store), best first, the clue itself left out."""
-    from duban.voice.store import similar_for
-
-    place = " ".join(p for p in (clue.place_unit.name if clue.place_unit else "", clue.place_text) if p)
-    return similar_for(text=clue.description, place=place, category=clue.category, k=SIMILAR_ASKED,
-                       exclude=[("clue", clue.pk)], office_ids=office_ids)
-
-
-@dataclass
-class Similar:
-    kind: str  # "clue" or "task"
-    obj: object
-    score: float
-    why: str
-
-
-def similar_for_page(user, clue: Clue) -> list[Similar]:
-    """The suggestions this person may open: one query for the office's units, one each for the clues and
-    tasks named, whatever their number; merged and declined clues and finished tasks are dropped."""
-    v = viewer_of(user)
-    if v is None or not v.oversees:
-        return []
-    office_ids = list(Unit.objects.filter(path__startswith=v.unit_path).values_list("id", flat=True))
-    matches = list(similar_matches(clue, office_ids))
-    clue_ids = [m.ref_id for m in matches if m.kind == "clue"]
-    task_ids = [m.ref_id for m in matches if m.kind == "task"]
-    clues = ({c.pk: c for c in clue_list_for(user=user).filter(pk__in=clue_ids)
-              .exclude(state__in=[ClueState.MERGED, ClueState.DECLINED])} if clue_ids else {})
-    tasks = ({t.pk: t for t in task_list_for(user=user).filter(pk__in=task_ids, state__in=OPEN_TASK)}
-             if task_ids else {})
-    shown = []
-    for m in matches:
-        obj = (clues if m.kind == "clue" else tasks).get(m.ref_id)
-        if obj is not None:
-            shown.append(Similar(m.kind, obj, m.score, m.why))
-    return shown[:SIMILAR_SHOWN]
-
-
 # ---- the page ---------------------------------------------------------------------------------------
 
 
@@ -218,6 +179,17 @@ def _lead_assignment(user, clue: Clue) -> Assignment | None:
         return None
     return (Assignment.objects.filter(task_id=clue.task_id, role=AssignmentRole.LEAD, unit_id=user.unit_id)
             .exclude(state__in=[AssignmentState.REASSIGNED, AssignmentState.CANCELLED]).first())
+
+
+def _office_answers(clue: Clue) -> bool:
+    """The triage office answers the sender itself when no unit was given the clue as its own task to
+    answer: kept by the office, joined to a larger task, or its task cancelled."""
+    return clue.task_id is None or not clue.owns_task or clue.task.state == TaskState.CANCELLED
+
+
+def _awaits_unit(reply) -> bool:
+    """An answer written, waiting for the unit head's 二级审核 before the sender may read it."""
+    return reply.published_at is None and reply.report_id is not None and reply.report.state == ReportState.UNIT_REVIEW
 
 
 def _timeline(clue: Clue, replies, ratings) -> list[dict]:
@@ -235,8 +207,11 @@ def _timeline(clue: Clue, replies, ratings) -> list[dict]:
             what, detail = "并入已有督办事项", f"{clue.task.code} {clue.task.title}" if clue.task_id else ""
         lines.append({"at": clue.routed_at, "what": f"{who} {what}".strip(), "detail": detail})
     for r in replies:
-        lines.append({"at": r.created_at, "what": f"{r.unit.name} 答复群众" + ("（重办）" if r.round > 1 else ""),
-                      "detail": r.text})
+        again = "（重办）" if r.round > 1 else ""
+        if r.published_at is not None:
+            lines.append({"at": r.published_at, "what": f"{r.unit.name} 答复群众{again}", "detail": r.text})
+        elif r.pending:
+            lines.append({"at": r.created_at, "what": f"{r.unit.name} 答复已拟{again}，待单位负责人审核", "detail": ""})
     for r in ratings:
         reopened = " · 重办" if r.rating == "unsatisfied" and r.round == 1 else ""
         lines.append({"at": r.created_at, "what": f"群众评价：{r.get_rating_display()}{reopened}", "detail": r.comment})
@@ -245,17 +220,32 @@ def _timeline(clue: Clue, replies, ratings) -> list[dict]:
     return sorted(lines, key=lambda line: line["at"])
 
 
+def _answer_form_open(clue: Clue, triage: bool, lead: Assignment | None, waiting: bool) -> bool:
+    if clue.state not in AWAITING_ANSWER or waiting:
+        return False
+    if lead is not None:
+        return not (clue.owns_task and lead.state == AssignmentState.PENDING)
+    return triage and _office_answers(clue)
+
+
 def clue_page_context(request, clue: Clue, failed: tuple[str, forms.Form] | None = None,
                       contact: dict | None = None) -> dict:
     user = request.user
     triage = may_triage(user, clue)
-    replies = list(clue.replies.select_related("unit").order_by("round", "id"))
+    replies = list(clue.replies.select_related("unit", "report").order_by("round", "id"))
+    for r in replies:
+        r.pending = _awaits_unit(r)
+    # A draft whose report was withdrawn (a 重办 reopened the task) is neither public nor waiting: the next
+    # answer replaces it, so the page does not show it.
+    replies = [r for r in replies if r.published_at is not None or r.pending]
+    waiting = any(r.pending for r in replies)
     ratings = list(clue.ratings.order_by("round", "id"))
     context = {
         "clue": clue,
         "triage": triage,
         "photos": list(clue.photos.order_by("id")),
         "replies": replies,
+        "waiting": waiting,
         "timeline": _timeline(clue, replies, ratings),
         "today": clock.today(),
         "overdue": clue.state in AWAITING_ANSWER and clue.deadline is not None and clue.deadline < clock.today(),
@@ -267,7 +257,7 @@ def clue_page_context(request, clue: Clue, failed: tuple[str, forms.Form] | None
     }
     if clue.state == ClueState.RECEIVED and viewer_of(user) is not None and viewer_of(user).oversees:
         context["suggested"] = units_suggested(place=clue.place_unit, office=clue.office)
-        context["similar"] = similar_for_page(user, clue)
+        context["similar"] = similar_for_page(user=user, clue=clue)
     forms_ = context["forms"]
     version = {"version": clue.version}
     if triage and clue.state == ClueState.RECEIVED:
@@ -277,7 +267,11 @@ def clue_page_context(request, clue: Clue, failed: tuple[str, forms.Form] | None
         forms_["decline"] = DeclineForm(initial=version)
     lead = _lead_assignment(user, clue)
     context["lead"] = lead
-    if lead is not None and not (clue.owns_task and lead.state == AssignmentState.PENDING):
+    context["office_answers"] = lead is None and triage
+    # With 二级审核, a liaison's answer to a clue of its own task goes to the unit head first.
+    context["unit_review"] = (lead is not None and clue.owns_task and settings.DUBAN_UNIT_APPROVAL
+                              and not user.has_role(Role.UNIT_HEAD))
+    if _answer_form_open(clue, triage, lead, waiting):
         forms_["answer"] = AnswerForm(initial=version)
     if failed and failed[0] in forms_:
         forms_[failed[0]] = failed[1]
@@ -293,14 +287,16 @@ def clue_page_context(request, clue: Clue, failed: tuple[str, forms.Form] | None
 @require_safe
 def queue(request):
     user = request.user
-    form = QueueFilterForm(request.GET or None)
     filters = url_filters(request, FILTERS)
+    filters.setdefault("state", DEFAULT_STATE)
+    form = QueueFilterForm(filters)
     page = None
-    if form.is_bound and not form.is_valid():
+    if not form.is_valid():
         filters = {}
     else:
+        asked = {k: v for k, v in filters.items() if not (k == "state" and v == ALL_STATES)}
         try:
-            rows = clue_list_for(user=user, filters=filters)
+            rows = clue_list_for(user=user, filters=asked)
         except DomainError as error:
             error_into_form(form, error)
         else:
@@ -309,7 +305,9 @@ def queue(request):
     for clue in page or []:
         clue.overdue = clue.state in AWAITING_ANSWER and clue.deadline is not None and clue.deadline < today
     return render(request, "web/clues/queue.html", {
-        "form": form, "page": page, "rows": list(page) if page else [], "filtered": bool(filters),
+        "form": form, "page": page, "rows": list(page) if page else [],
+        "filtered": any(k != "state" for k in filters) or filters.get("state") not in (DEFAULT_STATE, ALL_STATES),
+        "open_only": filters.get("state") == DEFAULT_STATE,
         "triage": user.has_role(Role.SUPERVISOR),
     })
 
@@ -377,7 +375,9 @@ def _run(name: str, user, clue: Clue, form: forms.Form) -> str | None:
     if name == "decline":
         clue_decline(actor=user, clue=clue, reason=data["reason"], expected_version=version)
         return "已不予受理，群众凭查询码可以看到理由。"
-    clue_answer(actor=user, clue=clue, text=data["text"], expected_version=version)
+    reply = clue_answer(actor=user, clue=clue, text=data["text"], expected_version=version)
+    if reply.published_at is None:
+        return "答复已提交，待单位负责人审核后向群众公开。"
     return "已答复群众，群众凭查询码可以看到答复并评价。"
 
 
@@ -424,14 +424,15 @@ def contact(request, pk: int):
     """Read the sender's name and phone (the triage office only; each reading is an audited Event).
     The answer is this page itself, never stored or cached: a reload asks, and is audited, again."""
     clue = clue_get_for(user=request.user, id=pk)
+    full = request.POST.get("full") == "1"
     try:
-        shown = clue_contact_reveal(actor=request.user, clue=clue)
+        shown = clue_contact_reveal(actor=request.user, clue=clue, full=full)
     except NotFound:
         raise
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(reverse("web:clue", args=[clue.pk]))
-    shown["full"] = request.POST.get("full") == "1"
+    shown["full"] = full
     return render(request, "web/clues/detail.html", clue_page_context(request, clue, contact=shown))
 
 

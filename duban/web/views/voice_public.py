@@ -11,6 +11,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from duban.core.errors import DomainError, NotFound
@@ -224,16 +226,28 @@ def steps_of(clue) -> list[dict]:
             for i, label in enumerate(labels)]
 
 
+def published_replies(clue) -> list:
+    """The answers the sender may read: those the unit let go out (an answer waiting for the unit head's
+    二级审核 is not theirs yet)."""
+    return list(clue.replies.filter(published_at__isnull=False).select_related("unit").order_by("round", "id"))
+
+
 def _status_context(clue) -> dict:
-    """What the sender may read about their clue: never the contact, never the office's internals."""
-    shown = clue.merged_into if clue.state == ClueState.MERGED and clue.merged_into_id else clue
-    replies = list(shown.replies.select_related("unit").order_by("round", "id"))
-    ratings = {r.round: r for r in shown.ratings.order_by("round")}
+    """What the sender may read about their clue: never the contact, never the office's internals.
+
+    A merged clue's sender follows the matter's handling through the clue it joined: its state and its
+    published answers, which answer the same matter. Never that clue's ratings: they are another sender's
+    words (a comment may name them), so "您的评价" is only ever the clue's own."""
+    merged = clue.merged_into if clue.state == ClueState.MERGED and clue.merged_into_id else None
+    shown = merged or clue
+    replies = published_replies(shown)
+    ratings = {} if merged is not None else {r.round: r for r in clue.ratings.order_by("round")}
     for reply in replies:
         reply.rated = ratings.get(reply.round)
     return {
         "clue": clue,
         "shown": shown,
+        "merged": merged,
         "steps": steps_of(shown),
         "replies": replies,
         "photos": list(clue.photos.order_by("id")),
@@ -249,8 +263,26 @@ def home(request):
     return _public(render(request, "web/voice/home.html"))
 
 
+@csrf_exempt  # the token is checked by `_new` below, once the attempt is counted and its size allowed
+@sensitive_post_parameters("name", "phone")
 @require_http_methods(["GET", "POST"])
 def new(request):
+    """The form. A POST is counted and its declared size checked before anything reads its body (the CSRF
+    check included): a refused client costs a row, not six photos parsed to temporary files."""
+    if request.method == "POST":
+        try:
+            limits.admit_attempt(address=client_ip(request))
+        except limits.RateLimited as error:
+            return _limited(request, error)
+        if limits.declared_length(request) > limits.body_limit():
+            response = render(request, "web/voice/limited.html",
+                              {"heading": "提交的内容过大", "message": limits.too_large_message()}, status=413)
+            return _public(response)
+    return _new(request)
+
+
+@csrf_protect
+def _new(request):
     question, token = limits.challenge_new()
     if request.method != "POST":
         form = ClueForm(question=question, token=token)
@@ -289,6 +321,7 @@ def done(request):
     return _public(render(request, "web/voice/done.html", {"code": code}))
 
 
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def track(request):
     if request.method != "POST":
@@ -309,6 +342,7 @@ def track(request):
     return _public(render(request, "web/voice/track.html", {"form": form}, status=400))
 
 
+@sensitive_post_parameters("comment")
 @require_http_methods(["GET", "POST"])
 def status(request):
     clue = _followed(request)
