@@ -14,8 +14,6 @@ from duban.org.selectors import Filters, Viewer, get_one, viewer_of
 from duban.supervision.selectors.scope import task_scope
 from duban.voice.models import Clue, ClueState
 
-QUEUE_STATES = (ClueState.RECEIVED,)
-
 
 def subtree_ids(v: Viewer) -> list[int]:
     """The ids of the units at and under the viewer's (one small query)."""
@@ -48,7 +46,8 @@ def _clues(user) -> QuerySet[Clue]:
 
 
 def clue_list_for(*, user, filters: dict | None = None) -> QuerySet[Clue]:
-    """Filters: state (a ClueState, or "open"), category, q (words of the description or place), overdue."""
+    """Filters: state (a ClueState, or "open"), category, q (words of the description or place), unit (a unit
+    holding an assignment of the clue's task)."""
     f = Filters(filters, ("state", "category", "q", "unit"), "clue_list_for")
     qs = _clues(user)
     if (state := f.text_of("state")) is not None:
