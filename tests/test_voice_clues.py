@@ -311,6 +311,9 @@ def test_a_clue_joined_to_a_task_is_told_urged_when_late_and_asked_again_when_re
         handle_one_clue_sweep()
     late = Urge.objects.get(step=Step.URGE, cause="clue", assignment=a)
     assert "逾期" in late.message
+    from duban.voice.worker import clues_urge_late
+
+    assert clues_urge_late() == 0  # an urged clue is not read again on later sweeps
     _through_unit(c, Clue.objects.get(pk=clue.pk))
     clue_rate(clue=Clue.objects.get(pk=clue.pk), rating="unsatisfied", comment="灯还是不亮。")
     asked_again = Urge.objects.filter(step=Step.CLUE, assignment=a).order_by("pk").last()

@@ -9,10 +9,11 @@ import logging
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
 from duban.audit.chain import event_append
 from duban.core import clock
+from duban.escalation.models import Cause, Step, Urge
 from duban.escalation.services import clue_notify
 from duban.supervision.models import Assignment, AssignmentRole, AssignmentState
 from duban.voice.limits import windows_prune
@@ -60,8 +61,12 @@ def clues_close_unrated() -> int:
 def clues_urge_late() -> int:
     """催办 the lead units of tasks that clues were joined to, once per clue and round, when the answer is late."""
     today = clock.today()
+    # Only those not urged yet for this round: a clue urged once is not read again on every later sweep.
+    urged_before = Urge.objects.filter(cause=Cause.CLUE, step=Step.URGE,
+                                       ref_id=OuterRef("pk") * 10 + OuterRef("round"))
     late = list(Clue.objects.filter(state__in=[ClueState.FORWARDED, ClueState.REOPENED], owns_task=False,
                                     task__isnull=False, deadline__lt=today)
+                .exclude(Exists(urged_before))
                 .values_list("pk", "task_id", "round", "deadline", "submitted_at"))
     if not late:
         return 0

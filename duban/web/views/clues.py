@@ -37,8 +37,7 @@ from duban.voice.services import (
 from duban.voice.services.common import answer_deadline
 from duban.voice.suggest import similar_for_page
 from duban.web.forms_decisions import DATE_ERRORS, DATE_INPUT, UnitTreeChoices, units_in_scope
-from duban.web.views.common import business_page, error_into_form, page_of, url_filters
-from duban.web.views.voice_public import photo_response
+from duban.web.views.common import business_page, error_into_form, page_of, photo_response, url_filters
 
 FILTERS = ("state", "category", "q")
 AWAITING_ANSWER = (ClueState.FORWARDED, ClueState.REOPENED)
@@ -326,7 +325,7 @@ def photo(request, pk: int):
     item = CluePhoto.objects.filter(pk=pk, clue__in=clue_list_for(user=request.user).values("pk")).first()
     if item is None:
         raise Http404()
-    return photo_response(item)
+    return photo_response(item.file)
 
 
 def _task_by(user, form: AttachForm):

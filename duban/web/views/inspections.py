@@ -6,7 +6,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
@@ -31,7 +31,7 @@ from duban.inspection.selectors import (
 )
 from duban.org.models import Role
 from duban.supervision.models import Assignment, AssignmentRole, AssignmentState, TaskState
-from duban.web.views.common import business_page, error_into_form, page_of, url_filters
+from duban.web.views.common import business_page, error_into_form, page_of, photo_response, url_filters
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = {"rows": 3}
@@ -380,16 +380,7 @@ def recheck_new(request, pk: int):
 def visit_photo(request, pk: int):
     """A visit photo, shown only to someone who may see its inspection; it has no public address."""
     photo = visit_photo_get_for(user=request.user, id=pk)
-    try:
-        handle = photo.file.storage.open(photo.file.name, "rb")
-    except (OSError, ValueError):
-        raise Http404() from None
-    kind = "image/png" if photo.file.name.endswith(".png") else "image/jpeg"
-    response = FileResponse(handle, content_type=kind)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return photo_response(photo.file)
 
 
 @business_page

@@ -7,7 +7,7 @@ browser history): the track form posts it, the server keeps it in the session an
 
 from django import forms
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
@@ -23,6 +23,7 @@ from duban.voice.models import ClueCategory, CluePhoto, ClueState, Rating
 from duban.voice.routing import place_choices
 from duban.voice.selectors import clue_for_code
 from duban.voice.services import clue_rate, clue_submit
+from duban.web.views.common import photo_response
 
 SESSION_CODE = "voice_code"  # the clue this browser follows
 SESSION_DONE = "voice_done"  # the code just issued, shown once on the thank-you page
@@ -380,20 +381,7 @@ def photo(request, pk: int):
     item = CluePhoto.objects.filter(pk=pk, clue_id=clue.pk).first() if clue is not None else None
     if item is None:
         raise Http404()
-    return _public(photo_response(item))
-
-
-def photo_response(item: CluePhoto) -> FileResponse:
-    """A stored photo (re-encoded on arrival, so only pixels), shown in an <img>, never run as a page."""
-    try:
-        handle = item.file.storage.open(item.file.name, "rb")
-    except (OSError, ValueError):
-        raise Http404() from None
-    response = FileResponse(handle, filename=item.file.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _public(photo_response(item.file))
 
 
 urlpatterns = [
